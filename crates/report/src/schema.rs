@@ -1,0 +1,95 @@
+//! The on-disk formats of a reproduction, shared by their writers (deepskip-train, the
+//! `deepskip` command) and their reader (this crate). They live here, in a crate without
+//! libtorch, so that reading results never needs a tch build.
+
+use serde::{Deserialize, Serialize};
+
+/// One line of `<run>/metrics.jsonl`: what one epoch measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochMetrics {
+    /// 1-based epoch number.
+    pub epoch: usize,
+    /// Optimiser steps taken since the start of the run, this epoch included.
+    pub step: u64,
+    /// Mean cross-entropy over the epoch's training batches (running, train mode).
+    pub train_loss: f64,
+    /// Fraction (0..1) of training samples classified correctly during the epoch.
+    pub train_acc: f64,
+    /// Mean cross-entropy over the (possibly subset) test split, eval mode.
+    pub test_loss: f64,
+    /// Fraction (0..1) of test samples classified correctly, eval mode.
+    pub test_acc: f64,
+    /// Learning rate at the last step of the epoch.
+    pub lr: f64,
+    /// Wall time of the epoch (training and evaluation), seconds.
+    pub seconds: f64,
+    /// Training images per second.
+    pub images_per_sec: f64,
+}
+
+/// Where a run stands, as recorded in `<run>/status.json` and in `summary.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
+    Running,
+    Finished,
+    /// The loss became NaN or infinite; the last good checkpoint is kept.
+    Diverged,
+    /// Stopped by Ctrl-C or a signal after writing a checkpoint; `--resume` continues.
+    Interrupted,
+    /// Not run, for the stated reason (e.g. the data set could not be obtained).
+    Skipped,
+}
+
+/// `<run>/status.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunStatus {
+    pub state: RunState,
+    /// Epochs completed.
+    pub epoch: usize,
+    /// Optimiser steps completed.
+    pub step: u64,
+    pub reason: Option<String>,
+}
+
+/// One object of `results/<profile>/summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub dataset: String,
+    pub model: String,
+    pub depth: usize,
+    pub params: u64,
+    /// Final-epoch training accuracy, fraction 0..1.
+    pub train_acc: Option<f64>,
+    /// Final-epoch test accuracy, fraction 0..1.
+    pub test_acc: Option<f64>,
+    #[serde(rename = "status")]
+    pub state: RunState,
+    pub reason: Option<String>,
+    pub epochs: usize,
+    pub seconds: f64,
+    pub device: String,
+    pub profile: String,
+    pub seed: u64,
+    /// The paper's number for this cell, fraction 0..1, when the paper reports one.
+    pub paper_train_acc: Option<f64>,
+    pub paper_test_acc: Option<f64>,
+    /// The run directory, relative to the results directory.
+    pub run_dir: Option<String>,
+}
+
+/// One row of `<run>/analysis/hidden_condition.csv` or `weight_condition.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerConditionRow {
+    /// 1-based weighted-layer index (the models crate's numbering).
+    pub layer: usize,
+    pub name: String,
+    /// The analysed matrix's shape, e.g. `500x16384`.
+    pub shape: String,
+    pub sigma_max: f64,
+    pub sigma_min: f64,
+    /// `inf` when the matrix is numerically rank-deficient.
+    pub kappa: f64,
+    /// Numerical rank under the tolerance of `deepskip-spectra`.
+    pub rank: usize,
+}
