@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use deepskip_spectra::{Histogram, LayerStats, Percentiles};
+
 /// One line of `<run>/metrics.jsonl`: what one epoch measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpochMetrics {
@@ -25,6 +27,13 @@ pub struct EpochMetrics {
     pub seconds: f64,
     /// Training images per second.
     pub images_per_sec: f64,
+    /// Fraction (0..1) of training samples whose label is among the 5 highest logits
+    /// (many-class data sets such as ImageNet; absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train_top5: Option<f64>,
+    /// Top-5 accuracy on the test split, eval mode (absent when not measured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_top5: Option<f64>,
 }
 
 /// Where a run stands, as recorded in `<run>/status.json` and in `summary.json`.
@@ -92,4 +101,23 @@ pub struct LayerConditionRow {
     pub kappa: f64,
     /// Numerical rank under the tolerance of `deepskip-spectra`.
     pub rank: usize,
+}
+
+/// `<run>/analysis/layer_stats.json`: the distribution of unit activations and of weights of
+/// the analysed layers (paper Figs. 5-10).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerStatsFile {
+    /// Statistics of each analysed layer's output over the analysis samples.
+    pub activations: Vec<LayerStatsRecord>,
+    /// Statistics of each weighted layer's weight tensor.
+    pub weights: Vec<LayerStatsRecord>,
+}
+
+/// The statistics of one layer's activations or weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerStatsRecord {
+    /// 1-based weighted-layer index (the models crate's numbering).
+    pub layer: usize,
+    pub name: String,
+    pub stats: LayerStats,
 }

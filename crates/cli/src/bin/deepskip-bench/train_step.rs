@@ -1,0 +1,109 @@
+//! One training step as `bench/reference/train_step.py` times it: zero the gradients, forward
+//! in training mode, cross-entropy, backward, momentum SGD (deepskip-train's `Sgd`, which is
+//! `torch.optim.SGD`'s update), on one fixed random CIFAR-shaped batch.
+
+use std::time::Instant;
+
+use anyhow::Result;
+use clap::Args;
+use deepskip_models::{ModelSpec, Network};
+use deepskip_train::{Sgd, SgdOptions};
+use serde_json::{json, Value};
+use tch::nn::{ModuleT, VarStore};
+use tch::{Device, Kind, Tensor};
+
+use crate::peak_memory::peak_rss_kib;
+
+/// The libtorch tch 0.24 binds to (xtask provisions exactly this one).
+const TORCH_VERSION: &str = "2.11.0";
+
+/// Static loss scale under AMP (both sides use the same constant, no dynamic scaler).
+const AMP_LOSS_SCALE: f64 = 1024.0;
+
+#[derive(Debug, Args)]
+pub struct TrainStepArgs {
+    /// A small-image model name, e.g. resnet-164.
+    #[arg(long)]
+    model: String,
+    #[arg(long, default_value_t = 32)]
+    batch: i64,
+    #[arg(long, default_value_t = 0.25)]
+    width: f64,
+    /// Untimed steps first (allocator and kernel selection settle).
+    #[arg(long, default_value_t = 2)]
+    warmup: usize,
+    #[arg(long, default_value_t = 5)]
+    steps: usize,
+    /// cpu or cuda.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// Mixed precision (CUDA only): autocast forward, loss scaled by a constant.
+    #[arg(long)]
+    amp: bool,
+    #[arg(long, default_value_t = 0)]
+    seed: i64,
+}
+
+pub fn run(args: &TrainStepArgs) -> Result<Value> {
+    let device = match args.device.as_str() {
+        "cpu" => Device::Cpu,
+        "cuda" => Device::Cuda(0),
+        other => anyhow::bail!("--device {other}: expected cpu or cuda"),
+    };
+    let spec: ModelSpec = args.model.parse()?;
+    let spec = spec.with_width_multiplier(args.width)?;
+    tch::manual_seed(args.seed);
+    let vs = VarStore::new(device);
+    let net = Network::new(&vs.root(), &spec)?;
+    let params: i64 = vs
+        .trainable_variables()
+        .iter()
+        .map(Tensor::numel)
+        .map(|n| n as i64)
+        .sum();
+    let mut sgd = Sgd::new(
+        &vs,
+        SgdOptions {
+            momentum: 0.9,
+            nesterov: false,
+            weight_decay: 5e-4,
+            decay_bn_and_bias: true,
+        },
+    );
+    let images = Tensor::randn([args.batch, 3, 32, 32], (Kind::Float, device));
+    let labels = Tensor::randint(spec.num_classes, [args.batch], (Kind::Int64, device));
+    let scale = if args.amp { AMP_LOSS_SCALE } else { 1.0 };
+    let mut step_seconds = Vec::with_capacity(args.steps);
+    for step in 0..args.warmup + args.steps {
+        let start = Instant::now();
+        sgd.zero_grad();
+        let loss = tch::autocast(args.amp, || {
+            net.forward_t(&images, true)
+                .to_kind(Kind::Float)
+                .cross_entropy_for_logits(&labels)
+        });
+        (loss * scale).backward();
+        sgd.step(0.1, scale);
+        if let Device::Cuda(index) = device {
+            tch::Cuda::synchronize(index as i64);
+        }
+        if step >= args.warmup {
+            step_seconds.push(start.elapsed().as_secs_f64());
+        }
+    }
+    Ok(json!({
+        "side": "deepskip",
+        "model": spec.name(),
+        "params": params,
+        "spec_params": spec.param_count(),
+        "forward_flops_per_image": spec.forward_flops(32, 32),
+        "batch": args.batch,
+        "width": args.width,
+        "device": args.device,
+        "amp": args.amp,
+        "threads": tch::get_num_threads(),
+        "torch_version": TORCH_VERSION,
+        "step_seconds": step_seconds,
+        "peak_rss_kib": peak_rss_kib(),
+    }))
+}

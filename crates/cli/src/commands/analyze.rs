@@ -1,0 +1,119 @@
+//! `deepskip analyze`: condition numbers and statistics of a trained run's hidden
+//! representations and weights.
+
+use crate::analysis::{
+    analyse_hidden, analyse_weights, fixed_sample, parse_layer_selection, write_analysis,
+    AnalysisFiles,
+};
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use deepskip_data::{DataSource, DatasetName};
+use deepskip_report::schema::LayerStatsFile;
+use deepskip_spectra::ManyLayers;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// Which split the analysis samples come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Split {
+    Train,
+    Test,
+}
+
+/// Load a run's last checkpoint, pass N fixed-seed samples through it once in eval mode, and
+/// write <run>/analysis/hidden_condition.csv, weight_condition.csv (layer, name, shape,
+/// sigma_max, sigma_min, kappa, rank; kappa inf when rank-deficient) and layer_stats.json.
+/// Layer outputs are analysed as they are produced; set OPENBLAS_NUM_THREADS=1 to analyse one
+/// layer per core in parallel instead of one layer at a time with multi-threaded BLAS.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// The run directory written by `deepskip train`.
+    #[arg(long)]
+    pub run: PathBuf,
+    /// Number of samples N (rows of each N x C*H*W matrix).
+    #[arg(long, default_value_t = 500)]
+    pub samples: usize,
+    /// Layers to analyse: all, or 1-based indices and ranges such as 1,80-82,164.
+    #[arg(long, default_value = "all")]
+    pub layers: String,
+    /// Split the samples are drawn from (fixed seed).
+    #[arg(long, value_enum, default_value_t = Split::Train)]
+    pub split: Split,
+    /// Data root (default DEEPSKIP_DATA_DIR, else <workspace>/datasets).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Device: auto, cpu, cuda or cuda:N.
+    #[arg(long, default_value = "auto")]
+    pub device: String,
+    /// Samples per forward pass; below --samples the layers are taken in groups, one pass per
+    /// group, to bound host memory (default: all samples in one pass).
+    #[arg(long)]
+    pub chunk: Option<usize>,
+    /// Layers factorised at once (default: 1, or one per core when OPENBLAS_NUM_THREADS=1).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+impl AnalyzeArgs {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        anyhow::ensure!(self.samples > 0, "--samples must be at least 1");
+        let device = deepskip_train::parse_device(&self.device)?;
+        let trained = deepskip_train::load_trained(&self.run, device)
+            .with_context(|| format!("loading the trained model of {}", self.run.display()))?;
+        let selection = parse_layer_selection(&self.layers)?;
+        selection.validate(trained.network.layers().len())?;
+        let name = DatasetName::from_str(&trained.config.dataset)?;
+        let dataset = deepskip_data::load(&name, &DataSource::from_env(self.data_dir.clone()))
+            .with_context(|| format!("loading data set {name} for {}", self.run.display()))?;
+        let split = match self.split {
+            Split::Train => &dataset.train,
+            Split::Test => &dataset.test,
+        };
+        let samples = Arc::new(fixed_sample(
+            split,
+            self.samples,
+            crate::analysis::ANALYSIS_SEED,
+        ));
+        let many = match self.threads {
+            Some(n) => ManyLayers::new().threads(n),
+            None => ManyLayers::new(),
+        };
+        eprintln!(
+            "analysing {} ({} layers) on {} {:?} samples, {} layer(s) at a time",
+            self.run.display(),
+            trained.network.layers().len(),
+            samples.len(),
+            self.split,
+            many.thread_count()
+        );
+        let hidden = analyse_hidden(
+            &trained.network,
+            Arc::clone(&samples),
+            &dataset.normalization,
+            device,
+            &selection,
+            self.chunk.unwrap_or(samples.len()),
+            &many,
+        )?;
+        let (weight_rows, weight_stats) = analyse_weights(&trained.network, &selection, &many)?;
+        let singular = hidden.rows.iter().filter(|r| r.kappa.is_infinite()).count();
+        let files = AnalysisFiles {
+            hidden: hidden.rows,
+            weights: weight_rows,
+            stats: LayerStatsFile {
+                activations: hidden.stats,
+                weights: weight_stats,
+            },
+        };
+        let dir = write_analysis(&self.run, &files)?;
+        eprintln!(
+            "{} hidden representations analysed ({singular} singular), {} weights; wrote {}",
+            files.hidden.len(),
+            files.weights.len(),
+            dir.display()
+        );
+        Ok(ExitCode::SUCCESS)
+    }
+}

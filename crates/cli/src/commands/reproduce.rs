@@ -1,0 +1,86 @@
+//! `deepskip reproduce`: the paper's tables, figures and report from one command.
+
+use crate::reproduction::device::DeviceChoice;
+use crate::reproduction::profile::Profile;
+use crate::reproduction::{self, ReproductionOptions};
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Train PlainNet, ResNet and ResNeXt on each data set, analyse their condition numbers, and
+/// write summary.json, Tables I-IV, the figures and report.html.
+///
+/// Reruns skip finished runs (same configuration hash) and resume interrupted ones; Ctrl-C
+/// finishes the current step, checkpoints and exits with status 130.
+#[derive(Debug, Args)]
+pub struct ReproduceArgs {
+    /// `quick`: CPU-sized (depth 164 kept; width, data, epochs and analysis reduced; about ten
+    /// minutes on 2 cores). `paper`: the paper's full protocol (a GPU; days on a CPU). `toy`:
+    /// depth 20 and a few steps, for the end-to-end test of the pipeline only.
+    #[arg(long, value_enum, default_value_t = Profile::Quick)]
+    pub profile: Profile,
+
+    /// Data sets, comma-separated: mnist, cifar10, cifar100, cifar100-coarse or idx:<dir>.
+    /// One that cannot be obtained is skipped with its reason.
+    #[arg(long, value_delimiter = ',', default_value = "mnist,cifar10,cifar100")]
+    pub datasets: Vec<String>,
+
+    /// Models, comma-separated (default: the profile's PlainNet, ResNet and ResNeXt, 164 layers).
+    #[arg(long, value_delimiter = ',')]
+    pub models: Vec<String>,
+
+    /// `auto` (CUDA when present), `cpu`, `cuda` or `cuda:N`.
+    #[arg(long, default_value = "auto")]
+    pub device: DeviceChoice,
+
+    /// Seeds per model (0..N); several give mean and spread in the tables.
+    #[arg(long, default_value_t = 1)]
+    pub seeds: u64,
+
+    /// Results directory [default: results/<profile>/ under the workspace root].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+
+    /// Runs in parallel, one per GPU (cuda:0..N-1); on a CPU always 1.
+    #[arg(long, default_value_t = 1)]
+    pub jobs: usize,
+
+    /// ImageNet-2012 directory (train/ and val/ class folders) for Table IV; without it the
+    /// table says why it was not run.
+    #[arg(long)]
+    pub imagenet: Option<PathBuf>,
+
+    /// Data root [default: $DEEPSKIP_DATA_DIR, else <workspace>/datasets].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+
+    /// Rerun finished runs; their old directories are moved to `<name>.old-<timestamp>`.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Let the `paper` profile run on a CPU (weeks of compute).
+    #[arg(long)]
+    pub allow_cpu: bool,
+}
+
+impl ReproduceArgs {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        let out = self
+            .out
+            .unwrap_or_else(|| reproduction::default_results_dir(self.profile));
+        let options = ReproductionOptions {
+            profile: self.profile,
+            datasets: self.datasets,
+            models: self.models,
+            device: self.device,
+            seeds: self.seeds,
+            out,
+            jobs: self.jobs,
+            imagenet: self.imagenet,
+            data_dir: self.data_dir,
+            force: self.force,
+            allow_cpu: self.allow_cpu,
+        };
+        reproduction::reproduce(options)
+    }
+}

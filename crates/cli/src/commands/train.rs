@@ -1,0 +1,343 @@
+//! `deepskip train`: train one model on one data set into a run directory.
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use deepskip_data::{DataSource, DatasetName};
+use deepskip_report::schema::RunState;
+use deepskip_train::{
+    ImagenetFolders, LrSchedule, RunOptions, TrainConfig, Warmup, IMAGENET_DECAY_EVERY,
+    IMAGENET_REFERENCE_BATCH,
+};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+
+/// Train a model with the paper's protocol (SGD, momentum 0.9, weight decay 1e-4, batch 128,
+/// lr 0.1 decayed x0.1 at 50/75/90% of training, warm-up 0.01 for 400 steps), writing
+/// config.json, metrics.jsonl, status.json and checkpoint/ into --out. A diverged run (NaN loss)
+/// exits 0 with status "diverged"; Ctrl-C checkpoints and exits 130 (continue with --resume).
+///
+/// `--dataset imagenet:<dir>` trains on ImageNet folders with the usual ImageNet recipe instead:
+/// 90 epochs, batch 256, lr 0.1 per 256 images (scaled linearly), x0.1 every 30 epochs, no
+/// warm-up, top-1 and top-5 accuracy; every option still overrides it.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Model: plainnet|resnet|resnext|plainnext-<depth>, e.g. resnet-164, plainnet-164,
+    /// resnext-164, resnet-101 (ImageNet depths 18/34/50/101/152 build the ImageNet variants).
+    #[arg(long)]
+    pub model: String,
+    /// Data set: mnist, cifar10, cifar100, cifar100-coarse, idx:<dir> or imagenet:<dir>
+    /// (`train/` and `val/` class folders).
+    #[arg(long)]
+    pub dataset: String,
+    /// Run directory to create (or continue with --resume).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Number of epochs (passes over the training split, or of --steps-per-epoch steps)
+    /// [default: 200; ImageNet 90].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Mini-batch size, images per optimiser step [default: 128; ImageNet 256].
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// Base learning rate, before schedule and warm-up [default: 0.1; ImageNet 0.1 x batch / 256].
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// SGD momentum coefficient.
+    #[arg(long, default_value_t = 0.9)]
+    pub momentum: f64,
+    /// Use Nesterov momentum [default: off].
+    #[arg(long)]
+    pub nesterov: bool,
+    /// L2 weight decay coefficient (applied to every weight, BN and biases included, unless
+    /// --no-decay-bn-bias).
+    #[arg(long, default_value_t = 1e-4)]
+    pub weight_decay: f64,
+    /// Exempt BN scales/shifts and biases from weight decay [default: decay all, as the paper].
+    #[arg(long)]
+    pub no_decay_bn_bias: bool,
+    /// Learning-rate schedule: step (x0.1 at 50%, 75%, 90% of all steps), step30 (x0.1 every 30
+    /// epochs) or cosine (to 0) [default: step; ImageNet step30].
+    #[arg(long, value_enum)]
+    pub schedule: Option<ScheduleArg>,
+    /// Side of the square ImageNet crops [default: 224]; ignored by other data sets.
+    #[arg(long)]
+    pub image_size: Option<u32>,
+    /// Constant lr 0.01 for the first 400 steps (He et al.'s warm-up for very deep nets)
+    /// [default: on; ImageNet off].
+    #[arg(long, overrides_with = "no_warmup")]
+    pub warmup: bool,
+    /// Turn the warm-up off.
+    #[arg(long, overrides_with = "warmup")]
+    pub no_warmup: bool,
+    /// Seed of initialisation, shuffling and augmentation.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Cap on optimiser steps per epoch [default: the whole training split, last partial batch dropped].
+    #[arg(long)]
+    pub steps_per_epoch: Option<usize>,
+    /// Training images kept per class, first ones in file order [default: all].
+    #[arg(long)]
+    pub train_subset: Option<usize>,
+    /// Test images kept per class for evaluation [default: the full test split].
+    #[arg(long)]
+    pub test_subset: Option<usize>,
+    /// Multiply every channel count by this factor (e.g. 0.25 for CPU-sized runs).
+    #[arg(long, default_value_t = 1.0)]
+    pub width_multiplier: f64,
+    /// Device: auto (first GPU if any, else CPU), cpu, cuda or cuda:N.
+    #[arg(long, default_value = "auto")]
+    pub device: String,
+    /// Mixed precision (autocast) on CUDA; ignored on the CPU [default: off].
+    #[arg(long)]
+    pub amp: bool,
+    /// Continue the run in --out from its last checkpoint (same options required).
+    #[arg(long)]
+    pub resume: bool,
+    /// Data directory (default: DEEPSKIP_DATA_DIR, else <workspace>/datasets).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Write a checkpoint every N epochs (the last epoch and interruptions always checkpoint).
+    #[arg(long, default_value_t = 1)]
+    pub checkpoint_every: usize,
+}
+
+/// `--schedule` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScheduleArg {
+    Step,
+    /// x0.1 every 30 epochs (the ImageNet recipe).
+    Step30,
+    Cosine,
+}
+
+impl TrainArgs {
+    /// The ImageNet root of `--dataset imagenet:<dir>`.
+    fn imagenet_root(&self) -> Option<PathBuf> {
+        self.dataset.strip_prefix("imagenet:").map(PathBuf::from)
+    }
+
+    /// The run's configuration: paper.md's protocol, or the ImageNet recipe for ImageNet
+    /// folders, with every option given on the command line applied over it.
+    pub fn config(&self) -> TrainConfig {
+        let imagenet = self.imagenet_root().is_some();
+        let base = if imagenet {
+            TrainConfig::imagenet(
+                &self.model,
+                &self.dataset,
+                self.batch_size.unwrap_or(IMAGENET_REFERENCE_BATCH),
+            )
+        } else {
+            TrainConfig::default()
+        };
+        let warmup = if imagenet {
+            self.warmup && !self.no_warmup
+        } else {
+            !self.no_warmup
+        };
+        TrainConfig {
+            model: self.model.clone(),
+            width_multiplier: self.width_multiplier,
+            dataset: self.dataset.clone(),
+            epochs: self.epochs.unwrap_or(base.epochs),
+            batch_size: self.batch_size.unwrap_or(base.batch_size),
+            lr: self.lr.unwrap_or(base.lr),
+            momentum: self.momentum,
+            nesterov: self.nesterov,
+            weight_decay: self.weight_decay,
+            decay_bn_and_bias: !self.no_decay_bn_bias,
+            schedule: match self.schedule {
+                None => base.schedule,
+                Some(ScheduleArg::Step) => LrSchedule::default(),
+                Some(ScheduleArg::Step30) => LrSchedule::StepEvery {
+                    epochs: IMAGENET_DECAY_EVERY,
+                    gamma: 0.1,
+                },
+                Some(ScheduleArg::Cosine) => LrSchedule::Cosine,
+            },
+            warmup: warmup.then(Warmup::default),
+            image_size: self.image_size,
+            seed: self.seed,
+            steps_per_epoch: self.steps_per_epoch,
+            train_subset: self.train_subset,
+            test_subset: self.test_subset,
+            device: self.device.clone(),
+            amp: self.amp,
+            checkpoint_every: self.checkpoint_every,
+            ..TrainConfig::default()
+        }
+    }
+
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        let config = self.config();
+        config.validate()?;
+        let options = RunOptions {
+            resume: self.resume,
+            interrupt: Some(interrupt_flag()),
+            progress: true,
+        };
+        let outcome = match self.imagenet_root() {
+            Some(root) => {
+                let folders = ImagenetFolders::open(&root, &config)
+                    .with_context(|| format!("opening ImageNet folders {}", root.display()))?;
+                deepskip_train::train_from(&config, &folders, &self.out, &options)?
+            }
+            None => {
+                let name: DatasetName = self.dataset.parse()?;
+                let source = DataSource::from_env(self.data_dir.clone());
+                let dataset = deepskip_data::load(&name, &source)
+                    .with_context(|| format!("loading data set {name}"))?;
+                deepskip_train::train(&config, &dataset, &self.out, &options)?
+            }
+        };
+        let s = &outcome.status;
+        eprintln!(
+            "{}: {:?} after {} epoch(s), {} step(s){}; {} parameters",
+            self.out.display(),
+            s.state,
+            s.epoch,
+            s.step,
+            s.reason
+                .as_ref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default(),
+            outcome.params
+        );
+        if let Some(m) = &outcome.final_metrics {
+            let out = std::io::stdout();
+            let line = serde_json::to_string(m)?;
+            if out.is_terminal() {
+                println!("final epoch: {line}");
+            } else {
+                println!("{line}");
+            }
+        }
+        Ok(match s.state {
+            RunState::Interrupted => ExitCode::from(130),
+            _ => ExitCode::SUCCESS,
+        })
+    }
+}
+
+/// A process-wide flag set by Ctrl-C (installed once; a second Ctrl-C exits at once with 130).
+pub fn interrupt_flag() -> Arc<AtomicBool> {
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        let handler_flag = Arc::clone(&flag);
+        let installed = ctrlc::set_handler(move || {
+            if handler_flag.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+            eprintln!("\ninterrupt: finishing the current step and writing a checkpoint (Ctrl-C again to quit now)");
+        });
+        if let Err(e) = installed {
+            eprintln!("warning: Ctrl-C handler not installed ({e}); Ctrl-C will stop without a checkpoint");
+        }
+        flag
+    })
+    .clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: TrainArgs,
+    }
+
+    #[test]
+    fn defaults_are_the_paper_protocol() {
+        let w = Wrapper::parse_from([
+            "x",
+            "--model",
+            "resnet-164",
+            "--dataset",
+            "cifar10",
+            "--out",
+            "r",
+        ]);
+        let c = w.args.config();
+        assert_eq!(
+            (c.epochs, c.batch_size, c.lr, c.momentum),
+            (200, 128, 0.1, 0.9)
+        );
+        assert_eq!(c.warmup, Some(Warmup::default()));
+        assert!(c.decay_bn_and_bias && !c.nesterov);
+        assert_eq!(c.schedule, LrSchedule::default());
+    }
+
+    #[test]
+    fn reduced_run_options_reach_the_config() {
+        let w = Wrapper::parse_from([
+            "x",
+            "--model",
+            "plainnet-20",
+            "--dataset",
+            "mnist",
+            "--out",
+            "r",
+            "--no-warmup",
+            "--schedule",
+            "cosine",
+            "--steps-per-epoch",
+            "5",
+            "--train-subset",
+            "10",
+            "--width-multiplier",
+            "0.25",
+            "--no-decay-bn-bias",
+        ]);
+        let c = w.args.config();
+        assert_eq!(c.warmup, None);
+        assert_eq!(c.schedule, LrSchedule::Cosine);
+        assert_eq!((c.steps_per_epoch, c.train_subset), (Some(5), Some(10)));
+        assert_eq!(c.width_multiplier, 0.25);
+        assert!(!c.decay_bn_and_bias);
+    }
+
+    #[test]
+    fn imagenet_folders_get_the_imagenet_recipe_unless_overridden() {
+        let parse = |extra: &[&str]| {
+            let mut args = vec![
+                "x",
+                "--model",
+                "resnet-101",
+                "--dataset",
+                "imagenet:/data/in",
+                "--out",
+                "r",
+            ];
+            args.extend_from_slice(extra);
+            Wrapper::parse_from(args).args.config()
+        };
+        let c = parse(&[]);
+        assert_eq!(
+            (c.epochs, c.batch_size, c.lr, c.warmup),
+            (90, 256, 0.1, None)
+        );
+        assert_eq!(
+            c.schedule,
+            LrSchedule::StepEvery {
+                epochs: 30,
+                gamma: 0.1
+            }
+        );
+        let c = parse(&[
+            "--batch-size",
+            "512",
+            "--image-size",
+            "128",
+            "--schedule",
+            "step",
+        ]);
+        assert_eq!((c.batch_size, c.lr, c.image_size), (512, 0.2, Some(128)));
+        assert_eq!(c.schedule, LrSchedule::default());
+    }
+}

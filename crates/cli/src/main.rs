@@ -1,0 +1,15 @@
+//! `deepskip`: fetch data, train, analyse and reproduce the paper's tables and figures.
+
+use clap::Parser;
+use deepskip_cli::commands::Cli;
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match cli.run() {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! The data sets of a reproduction, each obtained once (fetched and verified by deepskip-data)
+//! and shared by its runs; one that cannot be obtained keeps the reason its runs are skipped.
+
+use super::plan::{dataset_kind, PlannedRun};
+use super::profile::Profile;
+use deepskip_data::{Augmentation, DataSource, Dataset, DatasetName};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Every requested data set, loaded or with the reason it could not be.
+#[derive(Debug)]
+pub struct DataCache {
+    sets: BTreeMap<String, Result<Dataset, String>>,
+}
+
+impl DataCache {
+    /// Loads each data set named in `datasets` (as the command line spells them). A profile
+    /// whose recipe turns augmentation off gets the data set without it.
+    pub fn obtain(datasets: &[String], data_dir: Option<PathBuf>, profile: Profile) -> DataCache {
+        let source = DataSource::from_env(data_dir);
+        let sets = datasets
+            .iter()
+            .map(|name| {
+                let augment = profile.recipe(dataset_kind(name)).augment;
+                (name.clone(), load_one(name, &source, augment))
+            })
+            .collect();
+        DataCache { sets }
+    }
+
+    /// The loaded data set, or the reason it is not available.
+    pub fn get(&self, dataset: &str) -> Result<&Dataset, String> {
+        match self.sets.get(dataset) {
+            Some(Ok(set)) => Ok(set),
+            Some(Err(reason)) => Err(reason.clone()),
+            None => Err(format!("data set {dataset} was not requested")),
+        }
+    }
+
+    /// The trainable parameters of `run`'s model at its width, fitted to its data set's
+    /// channels and classes (the paper's 3 channels and 10 classes when the data is missing).
+    pub fn param_count(&self, run: &PlannedRun) -> u64 {
+        let (channels, classes) = match self.get(&run.dataset) {
+            Ok(set) => (
+                set.train.shape.channels as i64,
+                set.train.num_classes as i64,
+            ),
+            Err(_) => fallback_input(&run.dataset),
+        };
+        run.model
+            .parse::<deepskip_models::ModelSpec>()
+            .and_then(|s| s.with_width_multiplier(run.recipe.width_multiplier))
+            .and_then(|s| s.with_input(channels, classes))
+            .map(|s| s.param_count())
+            .unwrap_or(0)
+    }
+}
+
+fn load_one(name: &str, source: &DataSource, augment: bool) -> Result<Dataset, String> {
+    let parsed: DatasetName = name.parse().map_err(|e| format!("{e}"))?;
+    println!("data: loading {name}");
+    let mut dataset = deepskip_data::load(&parsed, source).map_err(|e| {
+        let reason = format!("{name} could not be obtained: {e}");
+        println!("data: {reason}");
+        reason
+    })?;
+    if !augment {
+        dataset.augmentation = Augmentation::None;
+    }
+    println!(
+        "data: {name}: {} training and {} test images, {} classes",
+        dataset.train.len(),
+        dataset.test.len(),
+        dataset.train.num_classes
+    );
+    Ok(dataset)
+}
+
+fn fallback_input(dataset: &str) -> (i64, i64) {
+    if dataset == super::imagenet::DATASET {
+        return (3, 1000);
+    }
+    let classes = dataset
+        .parse::<DatasetName>()
+        .ok()
+        .and_then(|n| n.num_classes())
+        .unwrap_or(10) as i64;
+    let channels = if dataset.starts_with("cifar") { 3 } else { 1 };
+    (channels, classes)
+}

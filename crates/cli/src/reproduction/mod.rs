@@ -1,0 +1,170 @@
+//! `deepskip reproduce`: plans the runs of a profile, trains (or resumes) and analyses each,
+//! then writes `summary.json` and the report. One concept per module.
+
+pub mod atomic_file;
+pub mod data_cache;
+pub mod device;
+pub mod imagenet;
+pub mod interrupt;
+pub mod plan;
+pub mod profile;
+pub mod run_data;
+pub mod run_record;
+pub mod runner;
+pub mod steps;
+pub mod summary;
+pub mod train_config;
+
+use device::{DeviceChoice, DevicePool};
+use plan::{dataset_kind, default_models, plan_runs, PlannedRun};
+use profile::{DatasetKind, Profile};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Everything `deepskip reproduce` was asked for.
+#[derive(Debug, Clone)]
+pub struct ReproductionOptions {
+    pub profile: Profile,
+    pub datasets: Vec<String>,
+    /// Empty: the profile's default models.
+    pub models: Vec<String>,
+    pub device: DeviceChoice,
+    pub seeds: u64,
+    pub out: PathBuf,
+    pub jobs: usize,
+    pub imagenet: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub force: bool,
+    pub allow_cpu: bool,
+}
+
+/// `results/<profile>/` under the workspace root (the nearest directory upwards whose
+/// Cargo.toml declares a `[workspace]`), or under the current directory outside a checkout.
+pub fn default_results_dir(profile: Profile) -> PathBuf {
+    workspace_root().join("results").join(profile.name())
+}
+
+fn workspace_root() -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    cwd.ancestors()
+        .find(|dir| {
+            std::fs::read_to_string(dir.join("Cargo.toml"))
+                .is_ok_and(|text| text.contains("[workspace]"))
+        })
+        .map(Path::to_path_buf)
+        .unwrap_or(cwd)
+}
+
+/// The profile as the report and every output describe it: its name and what it reduced
+/// (reductions that apply to only some data sets say which).
+pub fn profile_description(
+    profile: Profile,
+    datasets: &[String],
+) -> deepskip_report::ProfileDescription {
+    let mut kinds: Vec<DatasetKind> = datasets.iter().map(|d| dataset_kind(d)).collect();
+    kinds.dedup();
+    let per_kind: Vec<(DatasetKind, Vec<String>)> =
+        kinds.iter().map(|&k| (k, profile.reductions(k))).collect();
+    let mut reductions: Vec<String> = Vec::new();
+    for (kind, items) in &per_kind {
+        for item in items {
+            let everywhere = per_kind.iter().all(|(_, other)| other.contains(item));
+            let line = if everywhere {
+                item.clone()
+            } else {
+                format!("{}: {item}", kind_label(*kind))
+            };
+            if !reductions.contains(&line) {
+                reductions.push(line);
+            }
+        }
+    }
+    deepskip_report::ProfileDescription::new(profile.name(), reductions)
+}
+
+fn kind_label(kind: DatasetKind) -> &'static str {
+    match kind {
+        DatasetKind::Mnist => "MNIST",
+        DatasetKind::Cifar => "CIFAR",
+        DatasetKind::ImageNet => "ImageNet",
+    }
+}
+
+/// Runs the whole reproduction; the exit status says whether every requested run finished (or
+/// diverged, or was skipped for a stated reason).
+pub fn reproduce(options: ReproductionOptions) -> anyhow::Result<ExitCode> {
+    let pool = DevicePool::resolve(options.device, options.jobs)?;
+    check_profile_fits_device(&options, &pool)?;
+    limit_cpu_threads(options.profile, &pool);
+    let models = if options.models.is_empty() {
+        default_models(options.profile)
+    } else {
+        options.models.clone()
+    };
+    for model in &models {
+        model
+            .parse::<deepskip_models::ModelSpec>()
+            .map_err(|e| anyhow::anyhow!("--models {model}: {e}"))?;
+    }
+    let mut runs = plan_runs(options.profile, &options.datasets, &models, options.seeds);
+    // Table IV's runs come last, so `--jobs 3` gives the three ImageNet models a GPU each.
+    runs.extend(imagenet::plan(&options));
+    let mut described = options.datasets.clone();
+    if options.imagenet.is_some() {
+        described.push(imagenet::DATASET.into());
+    }
+    let description = profile_description(options.profile, &described);
+    print_header(&options, &pool, &runs, &description);
+    runner::run_reproduction(&options, &pool, &runs, &description)
+}
+
+fn check_profile_fits_device(
+    options: &ReproductionOptions,
+    pool: &DevicePool,
+) -> anyhow::Result<()> {
+    if options.profile != Profile::Paper || !pool.is_cpu_only() {
+        return Ok(());
+    }
+    anyhow::ensure!(
+        options.allow_cpu,
+        "the paper profile trains 164-layer networks for 200 epochs: weeks on a CPU. Run it on a \
+         GPU (--device cuda), use --profile quick, or pass --allow-cpu to run it here anyway"
+    );
+    eprintln!(
+        "warning: running the paper profile on the CPU (--allow-cpu): expect weeks per data set"
+    );
+    Ok(())
+}
+
+/// The reduced-width networks of `quick` and `toy` are made of tiny convolutions, where
+/// libtorch's intra-op threads cost more than they give (measured: one thread trains
+/// ResNet-164 x0.25 several times faster than two on a busy 2-core machine). `OMP_NUM_THREADS`,
+/// when set, is left to decide.
+fn limit_cpu_threads(profile: Profile, pool: &DevicePool) {
+    if pool.is_cpu_only()
+        && profile != Profile::Paper
+        && std::env::var_os("OMP_NUM_THREADS").is_none()
+    {
+        tch::set_num_threads(1);
+    }
+}
+
+fn print_header(
+    options: &ReproductionOptions,
+    pool: &DevicePool,
+    runs: &[PlannedRun],
+    description: &deepskip_report::ProfileDescription,
+) {
+    let devices: Vec<String> = pool
+        .devices
+        .iter()
+        .map(|&d| device::device_name(d))
+        .collect();
+    println!("deepskip reproduce: {}", description.one_line());
+    println!(
+        "{} runs on {} -> {}",
+        runs.len(),
+        devices.join(", "),
+        options.out.display()
+    );
+}

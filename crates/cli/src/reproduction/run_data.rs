@@ -1,0 +1,60 @@
+//! The data one planned run trains on: an in-memory small-image data set from the cache, or
+//! the ImageNet folders given with `--imagenet` (streamed, so nothing is held per run).
+
+use super::data_cache::DataCache;
+use super::imagenet;
+use super::plan::PlannedRun;
+use super::train_config::train_config;
+use deepskip_data::Dataset;
+use deepskip_train::{BatchSource, ImagenetFolders, SmallImages, TrainConfig};
+use std::path::Path;
+
+/// Where a run's batches come from.
+#[derive(Debug, Clone, Copy)]
+pub enum RunData<'a> {
+    /// MNIST, CIFAR or IDX, loaded once and shared by the runs on it.
+    Images(&'a Dataset),
+    /// The root of ImageNet-2012 (`train/` and `val/` class folders).
+    Imagenet(&'a Path),
+}
+
+impl<'a> RunData<'a> {
+    /// The data of `dataset` (as the plan names it), or the reason it is not available.
+    pub fn lookup(
+        cache: &'a DataCache,
+        imagenet: Option<&'a Path>,
+        dataset: &str,
+    ) -> Result<Self, String> {
+        match (dataset, imagenet) {
+            ("imagenet", Some(root)) => Ok(Self::Imagenet(root)),
+            ("imagenet", None) => Err(imagenet::skip_reason(None)),
+            (name, _) => cache.get(name).map(Self::Images),
+        }
+    }
+
+    /// The training configuration of `run` on `device`: the profile's small-image recipe, or
+    /// the ImageNet recipe.
+    pub fn train_config(&self, run: &PlannedRun, device: &str) -> TrainConfig {
+        match self {
+            Self::Images(_) => train_config(run, device),
+            Self::Imagenet(_) => imagenet::train_config(run, device),
+        }
+    }
+
+    /// The batches `config` trains on.
+    pub fn source(&self, config: &TrainConfig) -> anyhow::Result<Box<dyn BatchSource + 'a>> {
+        Ok(match *self {
+            Self::Images(dataset) => Box::new(SmallImages::new(config, dataset)),
+            Self::Imagenet(root) => Box::new(ImagenetFolders::open(root, config)?),
+        })
+    }
+
+    /// The in-memory data set whose fixed samples the analysis uses; `None` for ImageNet,
+    /// whose runs are not analysed (Table IV reports accuracy only).
+    pub fn analysable(&self) -> Option<&'a Dataset> {
+        match *self {
+            Self::Images(dataset) => Some(dataset),
+            Self::Imagenet(_) => None,
+        }
+    }
+}

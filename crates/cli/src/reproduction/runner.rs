@@ -1,0 +1,266 @@
+//! Runs the plan: each run is trained (or resumed, or found done) and analysed on one device of
+//! the pool; then `summary.json` and the report are written.
+
+use super::data_cache::DataCache;
+use super::device::{device_name, DevicePool};
+use super::plan::PlannedRun;
+use super::run_data::RunData;
+use super::run_record::{decide, move_aside, read_status, RunAction, RunRecord};
+use super::summary::{exit_status, render_summary, summarize, write_summary, RunOutcome};
+use super::{imagenet, steps, ReproductionOptions};
+use deepskip_report::schema::{RunState, RunSummary};
+use deepskip_report::ProfileDescription;
+use std::collections::VecDeque;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// What every run shares: where results go, the data, the interrupt flag.
+#[derive(Debug)]
+struct RunContext<'a> {
+    results_dir: &'a Path,
+    force: bool,
+    data: &'a DataCache,
+    /// `--imagenet`: the root of the ImageNet folders, for Table IV's runs.
+    imagenet: Option<&'a Path>,
+    interrupt: Arc<AtomicBool>,
+    total: usize,
+}
+
+/// Trains and analyses every run, then writes `summary.json` and the report.
+pub fn run_reproduction(
+    options: &ReproductionOptions,
+    pool: &DevicePool,
+    runs: &[PlannedRun],
+    description: &ProfileDescription,
+) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(&options.out).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create results directory {}: {e}",
+            options.out.display()
+        )
+    })?;
+    let started = Instant::now();
+    let interrupt = super::interrupt::install_handler();
+    let data = DataCache::obtain(&options.datasets, options.data_dir.clone(), options.profile);
+    let ctx = RunContext {
+        results_dir: &options.out,
+        force: options.force,
+        data: &data,
+        imagenet: options.imagenet.as_deref(),
+        interrupt,
+        total: runs.len(),
+    };
+    let outcomes = run_on_pool(&ctx, pool, runs);
+
+    let mut summaries: Vec<RunSummary> = runs
+        .iter()
+        .zip(&outcomes)
+        .map(|(run, outcome)| summarize(run, outcome, data.param_count(run), &options.out))
+        .collect();
+    summaries.extend(imagenet::table_iv_rows(options));
+    write_summary(&options.out, &summaries)?;
+    let report = deepskip_report::write_report(&options.out, description);
+    let summary_text = render_summary(&summaries, &description.one_line());
+    println!("{summary_text}");
+    let mut status = exit_status(&outcomes);
+    match report {
+        Ok(_) => println!("Report: {}", options.out.join("report.html").display()),
+        Err(e) => {
+            eprintln!(
+                "error: writing the report in {} failed: {e}",
+                options.out.display()
+            );
+            status = ExitCode::FAILURE;
+        }
+    }
+    println!("Total wall time: {:.0} s", started.elapsed().as_secs_f64());
+    Ok(status)
+}
+
+/// One worker per device takes the next run from a shared queue, so `--jobs N` keeps N GPUs
+/// busy; the outcomes come back in plan order.
+fn run_on_pool(ctx: &RunContext<'_>, pool: &DevicePool, runs: &[PlannedRun]) -> Vec<RunOutcome> {
+    let queue: Mutex<VecDeque<usize>> = Mutex::new((0..runs.len()).collect());
+    let outcomes: Mutex<Vec<Option<RunOutcome>>> = Mutex::new(vec![None; runs.len()]);
+    std::thread::scope(|scope| {
+        for &device in &pool.devices {
+            let (queue, outcomes) = (&queue, &outcomes);
+            scope.spawn(move || {
+                while let Some(index) = next_run(queue) {
+                    let outcome = execute(ctx, index, &runs[index], device);
+                    if let Ok(mut all) = outcomes.lock() {
+                        all[index] = Some(outcome);
+                    }
+                }
+            });
+        }
+    });
+    let device = device_name(pool.devices[0]);
+    outcomes
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|o| {
+            o.unwrap_or(RunOutcome::Interrupted {
+                device: device.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The next run to start; the queue's lock is released before the run starts.
+fn next_run(queue: &Mutex<VecDeque<usize>>) -> Option<usize> {
+    queue.lock().ok().and_then(|mut q| q.pop_front())
+}
+
+/// One run: skip if done, otherwise train (fresh or resumed) and analyse, printing a line at
+/// its start and its end.
+fn execute(
+    ctx: &RunContext<'_>,
+    index: usize,
+    run: &PlannedRun,
+    device: tch::Device,
+) -> RunOutcome {
+    let name = device_name(device);
+    let tag = format!("[{}/{}] {}", index + 1, ctx.total, run.label());
+    let data = match RunData::lookup(ctx.data, ctx.imagenet, &run.dataset) {
+        Ok(data) => data,
+        Err(reason) => {
+            let first_line = reason.lines().next().unwrap_or_default();
+            println!("{tag}: skipped ({first_line})");
+            return RunOutcome::Skipped { reason };
+        }
+    };
+    if ctx.interrupt.load(Ordering::SeqCst) {
+        return RunOutcome::Interrupted { device: name };
+    }
+    let run_dir = ctx.results_dir.join(run.rel_dir());
+    let config = data.train_config(run, &name);
+    let hash = run.config_hash();
+    let action = decide(&run_dir, &hash, ctx.force, |path| {
+        deepskip_train::RunDir::new(path.parent().unwrap_or(path))
+            .read_config()
+            .ok()
+            .and_then(|on_disk| config.run_difference(&on_disk))
+    });
+    let started = Instant::now();
+    let result = (|| -> anyhow::Result<RunOutcome> {
+        let resume = match action {
+            RunAction::Done => {
+                let state = read_status(&run_dir).map_or(RunState::Finished, |s| s.state);
+                println!("{tag}: already done ({}), skipped", state_word(state));
+                return Ok(RunOutcome::Completed {
+                    state,
+                    device: name.clone(),
+                });
+            }
+            RunAction::Analyze => None,
+            RunAction::Replace { reason } => {
+                let moved = move_aside(&run_dir)?;
+                println!("{tag}: old run moved to {} ({reason})", moved.display());
+                Some(false)
+            }
+            RunAction::Train => Some(false),
+            RunAction::Resume => Some(true),
+        };
+        let mut record = RunRecord {
+            config_hash: hash.clone(),
+            profile: run.profile.name().into(),
+            analyzed: false,
+        };
+        let state = match resume {
+            Some(resume) => {
+                let verb = if resume { "resuming" } else { "training" };
+                println!("{tag}: {verb} on {name}");
+                let source = data.source(&config)?;
+                let state =
+                    steps::train(&config, &run_dir, source.as_ref(), resume, &ctx.interrupt)?;
+                record.write(&run_dir)?;
+                state
+            }
+            None => read_status(&run_dir).map_or(RunState::Finished, |s| s.state),
+        };
+        if state == RunState::Interrupted {
+            println!(
+                "{tag}: interrupted after {:.0} s; rerun to resume",
+                started.elapsed().as_secs_f64()
+            );
+            return Ok(RunOutcome::Interrupted {
+                device: name.clone(),
+            });
+        }
+        let Some(dataset) = data.analysable() else {
+            println!("{tag}: not analysed (Table IV reports ImageNet accuracy only)");
+            return Ok(RunOutcome::Completed {
+                state,
+                device: name.clone(),
+            });
+        };
+        println!("{tag}: analysing");
+        match steps::analyze(&run_dir, run.recipe.analysis_samples, dataset, device) {
+            Ok(()) => {
+                record.analyzed = true;
+                record.write(&run_dir)?;
+            }
+            // A diverged run is a result even when its weights cannot be analysed.
+            Err(e) if state == RunState::Diverged => {
+                println!("{tag}: diverged run not analysed: {e:#}");
+            }
+            Err(e) => return Err(e),
+        }
+        Ok(RunOutcome::Completed {
+            state,
+            device: name.clone(),
+        })
+    })();
+    match result {
+        Ok(outcome) => {
+            if let RunOutcome::Completed { state, .. } = &outcome {
+                println!(
+                    "{tag}: {} in {:.0} s{}",
+                    state_word(*state),
+                    started.elapsed().as_secs_f64(),
+                    accuracy_note(&run_dir)
+                );
+            }
+            outcome
+        }
+        Err(error) => {
+            println!(
+                "{tag}: FAILED after {:.0} s: {error:#}",
+                started.elapsed().as_secs_f64()
+            );
+            RunOutcome::Failed {
+                error: format!("{error:#}"),
+                device: name,
+            }
+        }
+    }
+}
+
+fn state_word(state: RunState) -> &'static str {
+    match state {
+        RunState::Finished => "finished",
+        RunState::Diverged => "diverged",
+        RunState::Interrupted => "interrupted",
+        RunState::Running => "running",
+        RunState::Skipped => "skipped",
+    }
+}
+
+/// `, train 95.2%, test 94.8%` from the run's last epoch, when it has one.
+fn accuracy_note(run_dir: &Path) -> String {
+    super::summary::read_metrics(run_dir)
+        .last()
+        .map(|m| {
+            format!(
+                ", train {:.1}%, test {:.1}%",
+                100.0 * m.train_acc,
+                100.0 * m.test_acc
+            )
+        })
+        .unwrap_or_default()
+}

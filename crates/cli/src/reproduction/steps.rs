@@ -1,0 +1,80 @@
+//! The two steps of a run, as library calls: training (deepskip-train) and the analysis of
+//! the trained network (the `deepskip analyze` glue).
+
+use crate::analysis;
+use anyhow::Context;
+use deepskip_data::Dataset;
+use deepskip_report::schema::{LayerStatsFile, RunState};
+use deepskip_spectra::ManyLayers;
+use deepskip_train::{BatchSource, RunOptions, TrainConfig};
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// Trains (or resumes) `config` in `run_dir`; the state it ended in (finished, diverged or
+/// interrupted: all three are outcomes, not errors).
+pub fn train(
+    config: &TrainConfig,
+    run_dir: &Path,
+    source: &dyn BatchSource,
+    resume: bool,
+    interrupt: &Arc<AtomicBool>,
+) -> anyhow::Result<RunState> {
+    let options = RunOptions {
+        resume,
+        interrupt: Some(interrupt.clone()),
+        progress: true,
+    };
+    let outcome = deepskip_train::train_from(config, source, run_dir, &options)?;
+    if let Some(reason) = &outcome.status.reason {
+        println!("    {}: {reason}", run_dir.display());
+    }
+    Ok(outcome.status.state)
+}
+
+/// Analyses the trained network in `run_dir` on `samples` fixed training images (the analysis
+/// glue's seed): every layer's hidden-representation and weight condition numbers and
+/// statistics, written to `<run>/analysis/`.
+pub fn analyze(
+    run_dir: &Path,
+    samples: usize,
+    dataset: &Dataset,
+    device: tch::Device,
+) -> anyhow::Result<()> {
+    let trained = deepskip_train::load_trained(run_dir, device)
+        .with_context(|| format!("loading the trained model of {}", run_dir.display()))?;
+    let selection = analysis::parse_layer_selection("all")?;
+    let samples = Arc::new(analysis::fixed_sample(
+        &dataset.train,
+        samples,
+        analysis::ANALYSIS_SEED,
+    ));
+    let many = ManyLayers::new();
+    let hidden = analysis::analyse_hidden(
+        &trained.network,
+        Arc::clone(&samples),
+        &dataset.normalization,
+        device,
+        &selection,
+        samples.len(),
+        &many,
+    )?;
+    let (weight_rows, weight_stats) =
+        analysis::analyse_weights(&trained.network, &selection, &many)?;
+    let singular = hidden.rows.iter().filter(|r| r.kappa.is_infinite()).count();
+    let files = analysis::AnalysisFiles {
+        hidden: hidden.rows,
+        weights: weight_rows,
+        stats: LayerStatsFile {
+            activations: hidden.stats,
+            weights: weight_stats,
+        },
+    };
+    analysis::write_analysis(run_dir, &files)?;
+    println!(
+        "    analysed {} hidden representations ({singular} singular) and {} weights",
+        files.hidden.len(),
+        files.weights.len()
+    );
+    Ok(())
+}

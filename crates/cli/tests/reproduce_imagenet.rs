@@ -1,0 +1,84 @@
+//! `deepskip reproduce --imagenet <dir>` on a generated ImageNet-layout fixture (four classes
+//! of small JPEGs), toy profile on the CPU: Table IV's three runs are trained (50 layers at
+//! 32x32 crops, one step per epoch) and land in summary.json with top-1 and top-5 accuracy.
+
+use deepskip_report::schema::{EpochMetrics, RunState, RunSummary};
+use image::{ImageFormat, RgbImage};
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+fn jpeg(path: &Path, width: u32, height: u32, class: u32) {
+    let picture = RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([
+            (x * 3 + class * 60) as u8,
+            (y * 3) as u8,
+            (class * 60) as u8,
+        ])
+    });
+    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    picture
+        .save_with_format(path, ImageFormat::Jpeg)
+        .expect("write JPEG");
+}
+
+#[test]
+fn toy_reproduction_trains_table_iv_on_imagenet_folders() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("imagenet");
+    for class in 0..4 {
+        for i in 0..5 {
+            let path = root.join(format!("train/n0{class}/{i}.JPEG"));
+            jpeg(&path, 40 + 4 * i, 36, class);
+        }
+        jpeg(&root.join(format!("val/n0{class}/v.JPEG")), 44, 40, class);
+    }
+    let out = tmp.path().join("results");
+    let output = Command::new(env!("CARGO_BIN_EXE_deepskip"))
+        .args(["reproduce", "--profile", "toy", "--device", "cpu"])
+        .args(["--datasets", "cifar100", "--imagenet"])
+        .arg(&root)
+        .arg("--out")
+        .arg(&out)
+        .arg("--data-dir")
+        .arg(out.join("no-data-here"))
+        .env_remove("DEEPSKIP_DATA_MIRROR")
+        .env("DEEPSKIP_OFFLINE", "1")
+        .output()
+        .expect("the deepskip binary runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+
+    let summary: Vec<RunSummary> =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).expect("summary"))
+            .expect("summary JSON");
+    let table_iv: Vec<&RunSummary> = summary.iter().filter(|s| s.dataset == "imagenet").collect();
+    let models: Vec<&str> = table_iv.iter().map(|s| s.model.as_str()).collect();
+    assert_eq!(
+        models,
+        ["plainnet-50", "resnet-50", "resnext-50"],
+        "{stdout}"
+    );
+    for run in table_iv {
+        assert!(
+            matches!(run.state, RunState::Finished | RunState::Diverged),
+            "{run:?}\n{stdout}"
+        );
+        assert!(run.params > 0 && run.epochs == 2, "{run:?}");
+        let run_dir = out.join(run.run_dir.as_ref().expect("run dir recorded"));
+        let text = fs::read_to_string(run_dir.join("metrics.jsonl")).expect("metrics");
+        let last: EpochMetrics =
+            serde_json::from_str(text.lines().last().expect("an epoch")).expect("metrics JSON");
+        assert_eq!(run.test_acc, Some(last.test_acc));
+        assert_eq!(
+            last.test_top5,
+            Some(1.0),
+            "four classes are always in the top 5"
+        );
+    }
+    assert!(out.join("table_4.csv").is_file());
+}

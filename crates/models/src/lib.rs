@@ -1,0 +1,24 @@
+//! deepskip-models.
+#![doc = include_str!("../README.md")]
+
+mod basic_block;
+mod blueprint;
+mod bottleneck_block;
+mod conv_bn;
+mod device;
+mod error;
+mod family;
+mod flops;
+pub mod init;
+mod network;
+mod selection;
+mod shortcut;
+mod spec;
+mod stem;
+
+pub use device::{default_device, enable_cudnn_benchmark};
+pub use error::{ModelError, ModelsError};
+pub use family::{Family, InputKind, Shortcut};
+pub use network::Network;
+pub use selection::{LayerInfo, LayerSelection, LayerWeight, Tap};
+pub use spec::ModelSpec;

@@ -1,0 +1,175 @@
+//! [`Network`]: every family built from a [`ModelSpec`], with streamed per-layer taps.
+
+use crate::basic_block::BasicBlock;
+use crate::blueprint::Blueprint;
+use crate::bottleneck_block::BottleneckBlock;
+use crate::error::ModelError;
+use crate::init::linear_config;
+use crate::selection::{LayerInfo, LayerSelection, LayerWeight, Tap};
+use crate::shortcut::ShortcutPath;
+use crate::spec::ModelSpec;
+use crate::stem::Stem;
+use tch::{nn, Tensor};
+
+#[derive(Debug)]
+enum Block {
+    Basic(Box<BasicBlock>),
+    Bottleneck(Box<BottleneckBlock>),
+}
+
+impl Block {
+    fn forward(&self, xs: &Tensor, train: bool, emit: &mut dyn FnMut(usize, &Tensor)) -> Tensor {
+        match self {
+            Block::Basic(b) => b.forward(xs, train, emit),
+            Block::Bottleneck(b) => b.forward(xs, train, emit),
+        }
+    }
+
+    fn weights(&self) -> Vec<&Tensor> {
+        match self {
+            Block::Basic(b) => b.weights().to_vec(),
+            Block::Bottleneck(b) => b.weights().to_vec(),
+        }
+    }
+
+    fn shortcut_mut(&mut self) -> &mut ShortcutPath {
+        match self {
+            Block::Basic(b) => &mut b.shortcut,
+            Block::Bottleneck(b) => &mut b.shortcut,
+        }
+    }
+}
+
+/// A PlainNet, ResNet, ResNeXt or PlainNeXt of any supported depth.
+///
+/// Variable names: `stem.conv.weight`, `stem.bn.*`, `stage{s}.block{b}.conv{i}.{conv,bn}.*`,
+/// `stage{s}.block{b}.shortcut.{conv,bn}.*` (projections), `fc.{weight,bias}`.
+#[derive(Debug)]
+pub struct Network {
+    spec: ModelSpec,
+    stem: Stem,
+    blocks: Vec<Block>,
+    fc: nn::Linear,
+    layers: Vec<LayerInfo>,
+}
+
+impl Network {
+    /// Builds and initialises the network under `vs`.
+    ///
+    /// Main-path variables (stem, block convolutions, classifier) are created first, in forward
+    /// order, and projections last, so with the same `tch::manual_seed` a network and its
+    /// shortcut-free twin get identical weights layer by layer, whatever the shortcut option.
+    pub fn new(vs: &nn::Path, spec: &ModelSpec) -> Result<Network, ModelError> {
+        spec.validate()?;
+        let plan = Blueprint::of(spec);
+        let stem = Stem::new(&(vs / "stem"), &plan.stem);
+        let mut blocks: Vec<Block> = plan
+            .blocks
+            .iter()
+            .map(|b| {
+                let p = block_path(vs, &b.name);
+                if b.convs.len() == 2 {
+                    Block::Basic(Box::new(BasicBlock::new(&p, b)))
+                } else {
+                    Block::Bottleneck(Box::new(BottleneckBlock::new(&p, b)))
+                }
+            })
+            .collect();
+        let fc = nn::linear(
+            vs / "fc",
+            plan.classifier_in,
+            plan.num_classes,
+            linear_config(),
+        );
+        for (block, b) in blocks.iter_mut().zip(&plan.blocks) {
+            *block.shortcut_mut() = ShortcutPath::new(&block_path(vs, &b.name), &b.shortcut);
+        }
+        let layers = plan
+            .layer_names()
+            .into_iter()
+            .enumerate()
+            .map(|(i, name)| LayerInfo { index: i + 1, name })
+            .collect();
+        Ok(Network {
+            spec: spec.clone(),
+            stem,
+            blocks,
+            fc,
+            layers,
+        })
+    }
+
+    pub fn spec(&self) -> &ModelSpec {
+        &self.spec
+    }
+
+    /// Every weighted layer, index 1 to [`ModelSpec::layer_count`].
+    pub fn layers(&self) -> &[LayerInfo] {
+        &self.layers
+    }
+
+    /// The logits, calling `on_tap` with each selected weighted layer's output as soon as it is
+    /// computed. Tap points (see docs/architectures.md): the stem after BN+ReLU (and max-pool on
+    /// ImageNet); a block's inner convolutions after BN+ReLU; a block's last convolution as the
+    /// block output (after the shortcut addition and ReLU); the classifier as the logits.
+    /// Unselected outputs are dropped as the pass moves on, as in a plain forward.
+    pub fn forward_with_taps(
+        &self,
+        xs: &Tensor,
+        train: bool,
+        selection: &LayerSelection,
+        on_tap: &mut dyn FnMut(Tap<'_>),
+    ) -> Tensor {
+        let mut emit = |index: usize, output: &Tensor| {
+            if selection.contains(index) {
+                on_tap(Tap {
+                    index,
+                    name: &self.layers[index - 1].name,
+                    output,
+                });
+            }
+        };
+        let mut h = self.stem.forward(xs, train);
+        emit(1, &h);
+        let mut next = 2;
+        for block in &self.blocks {
+            let first = next;
+            let mut count = 0;
+            h = block.forward(&h, train, &mut |local, out| {
+                count += 1;
+                emit(first + local, out)
+            });
+            next += count;
+        }
+        let logits = h.adaptive_avg_pool2d([1, 1]).flatten(1, -1).apply(&self.fc);
+        emit(next, &logits);
+        logits
+    }
+
+    /// Each weighted layer's weight in the numbering of [`Network::layers`].
+    pub fn layer_weights(&self) -> Vec<LayerWeight> {
+        let weights = std::iter::once(self.stem.weight())
+            .chain(self.blocks.iter().flat_map(Block::weights))
+            .chain(std::iter::once(&self.fc.ws));
+        weights
+            .zip(&self.layers)
+            .map(|(w, info)| LayerWeight {
+                index: info.index,
+                name: info.name.clone(),
+                weight: w.shallow_clone(),
+            })
+            .collect()
+    }
+}
+
+/// `stage{s}.block{b}` as a variable path (tch joins path components with dots).
+fn block_path<'a>(vs: &nn::Path<'a>, name: &str) -> nn::Path<'a> {
+    let (stage, block) = name.split_once('.').unwrap_or((name, "block"));
+    vs / stage / block
+}
+
+impl nn::ModuleT for Network {
+    fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
+        self.forward_with_taps(xs, train, &LayerSelection::Only(Vec::new()), &mut |_| {})
+    }
+}

@@ -1,0 +1,104 @@
+//! Drawing one figure twice, as SVG (for the report and for print) and as PNG.
+
+use std::io::Cursor;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::font;
+use crate::ReportError;
+
+pub(crate) type DrawResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Something that can draw itself on any plotters backend.
+pub(crate) trait Plot {
+    /// File stem, e.g. `condition_hidden_cifar10`.
+    fn name(&self) -> String;
+    fn size(&self) -> (u32, u32);
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static;
+}
+
+/// What a figure is about, for grouping in the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FigureKind {
+    /// Training loss and accuracy per epoch (paper Figs. 3-4).
+    Training,
+    /// Activation and weight distributions (paper Figs. 5-10).
+    Histograms,
+    /// Weight condition number per layer (paper Figs. 11-12).
+    WeightCondition,
+    /// Hidden-representation condition number per layer (paper Fig. 13).
+    HiddenCondition,
+}
+
+/// A rendered figure.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    pub name: String,
+    pub kind: FigureKind,
+    pub dataset: String,
+    /// A sentence that says what the figure shows, for captions.
+    pub caption: String,
+    pub svg: String,
+    pub png: Vec<u8>,
+}
+
+pub(crate) fn render(
+    plot: &impl Plot,
+    kind: FigureKind,
+    dataset: &str,
+    caption: String,
+) -> Result<Figure, ReportError> {
+    font::ensure_registered()?;
+    let name = plot.name();
+    let (w, h) = plot.size();
+    let plot_err = |e: Box<dyn std::error::Error>| ReportError::Plot {
+        figure: name.clone(),
+        message: e.to_string(),
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        draw_on(plot, &root).map_err(plot_err)?;
+    }
+    let mut pixels = vec![0u8; w as usize * h as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (w, h)).into_drawing_area();
+        draw_on(plot, &root).map_err(plot_err)?;
+    }
+    let png = encode_png(&name, w, h, pixels)?;
+    Ok(Figure {
+        name,
+        kind,
+        dataset: dataset.to_string(),
+        caption,
+        svg,
+        png,
+    })
+}
+
+fn draw_on<DB: DrawingBackend>(plot: &impl Plot, root: &DrawingArea<DB, Shift>) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    plot.draw(root)?;
+    root.present()?;
+    Ok(())
+}
+
+fn encode_png(name: &str, w: u32, h: u32, pixels: Vec<u8>) -> Result<Vec<u8>, ReportError> {
+    let err = |message: String| ReportError::Png {
+        figure: name.to_string(),
+        message,
+    };
+    let image = image::RgbImage::from_raw(w, h, pixels)
+        .ok_or_else(|| err("pixel buffer does not match the figure size".into()))?;
+    let mut bytes = Cursor::new(Vec::new());
+    image
+        .write_to(&mut bytes, image::ImageFormat::Png)
+        .map_err(|e| err(e.to_string()))?;
+    Ok(bytes.into_inner())
+}

@@ -1,0 +1,19 @@
+//! deepskip-report.
+#![doc = include_str!("../README.md")]
+
+mod error;
+pub mod figures;
+pub mod findings;
+pub mod html;
+mod output;
+pub mod paper_reference;
+mod profile;
+mod report;
+pub mod results;
+pub mod schema;
+pub mod tables;
+
+pub use error::ReportError;
+pub use profile::ProfileDescription;
+pub use report::{write_report, ReportFiles};
+pub use results::{Results, RunResult};

@@ -1,0 +1,202 @@
+//! The paper's reported numbers (Tables I-IV of Oyedotun et al., 2023), as fractions, so that
+//! every output can put our measurement next to theirs.
+
+/// One of the paper's four result tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaperTable {
+    /// 1 to 4.
+    pub number: u8,
+    /// "I" to "IV", as the paper numbers them.
+    pub roman: &'static str,
+    /// The data set name the command line uses (`mnist`, `cifar10`, ...).
+    pub dataset: &'static str,
+    /// The data set as a reader knows it.
+    pub dataset_label: &'static str,
+    /// Number of classes: chance accuracy is its inverse.
+    pub classes: usize,
+    /// The models of the table, in the paper's row order.
+    pub models: [&'static str; 3],
+}
+
+impl PaperTable {
+    /// Accuracy of guessing uniformly at random.
+    pub fn chance(&self) -> f64 {
+        1.0 / self.classes as f64
+    }
+}
+
+/// One cell (row) of the paper's tables.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PaperCell {
+    pub dataset: &'static str,
+    pub model: &'static str,
+    /// Fraction 0..1.
+    pub train_acc: f64,
+    /// Fraction 0..1 (top-1 for ImageNet).
+    pub test_acc: f64,
+    /// Parameter count as the paper prints it, in millions.
+    pub params_millions: f64,
+}
+
+const CIFAR_MODELS: [&str; 3] = ["plainnet-164", "resnet-164", "resnext-164"];
+
+/// Tables I to IV, in order.
+pub const PAPER_TABLES: [PaperTable; 4] = [
+    PaperTable {
+        number: 1,
+        roman: "I",
+        dataset: "mnist",
+        dataset_label: "MNIST",
+        classes: 10,
+        models: CIFAR_MODELS,
+    },
+    PaperTable {
+        number: 2,
+        roman: "II",
+        dataset: "cifar10",
+        dataset_label: "CIFAR-10",
+        classes: 10,
+        models: CIFAR_MODELS,
+    },
+    PaperTable {
+        number: 3,
+        roman: "III",
+        dataset: "cifar100",
+        dataset_label: "CIFAR-100",
+        classes: 100,
+        models: CIFAR_MODELS,
+    },
+    PaperTable {
+        number: 4,
+        roman: "IV",
+        dataset: "imagenet",
+        dataset_label: "ImageNet-2012 (top-1)",
+        classes: 1000,
+        models: ["plainnet-101", "resnet-101", "resnext-101"],
+    },
+];
+
+const fn cell(
+    dataset: &'static str,
+    model: &'static str,
+    train_pct: f64,
+    test_pct: f64,
+    params_millions: f64,
+) -> PaperCell {
+    PaperCell {
+        dataset,
+        model,
+        train_acc: train_pct / 100.0,
+        test_acc: test_pct / 100.0,
+        params_millions,
+    }
+}
+
+/// Every cell of Tables I-IV, transcribed from the paper (percentages there).
+pub const PAPER_CELLS: [PaperCell; 12] = [
+    cell("mnist", "plainnet-164", 11.38, 11.35, 2.5),
+    cell("mnist", "resnet-164", 99.58, 99.60, 2.6),
+    cell("mnist", "resnext-164", 100.0, 99.72, 2.5),
+    cell("cifar10", "plainnet-164", 10.26, 10.16, 2.5),
+    cell("cifar10", "resnet-164", 99.93, 93.53, 2.6),
+    cell("cifar10", "resnext-164", 99.96, 93.89, 2.5),
+    cell("cifar100", "plainnet-164", 1.00, 1.12, 2.5),
+    cell("cifar100", "resnet-164", 99.83, 75.72, 2.6),
+    cell("cifar100", "resnext-164", 99.94, 76.64, 2.5),
+    cell("imagenet", "plainnet-101", 15.37, 14.94, 44.1),
+    cell("imagenet", "resnet-101", 88.56, 77.32, 44.5),
+    cell("imagenet", "resnext-101", 89.74, 78.48, 44.3),
+];
+
+/// Data set names are compared after this normalisation so that `CIFAR-10`, `cifar10` and
+/// `ImageNet-2012` all find their table.
+fn normalize_dataset(name: &str) -> String {
+    let lower = name.to_ascii_lowercase().replace(['-', '_'], "");
+    match lower.as_str() {
+        "imagenet2012" | "ilsvrc2012" => "imagenet".to_string(),
+        _ => lower,
+    }
+}
+
+/// The paper's table for a data set, if the paper has one.
+pub fn paper_table(dataset: &str) -> Option<&'static PaperTable> {
+    let key = normalize_dataset(dataset);
+    PAPER_TABLES.iter().find(|t| t.dataset == key)
+}
+
+/// The paper's numbers for `(dataset, model)`, e.g. `("cifar10", "resnet-164")`.
+pub fn paper_cell(dataset: &str, model: &str) -> Option<&'static PaperCell> {
+    let key = normalize_dataset(dataset);
+    let model = model.to_ascii_lowercase();
+    PAPER_CELLS
+        .iter()
+        .find(|c| c.dataset == key && c.model == model)
+}
+
+/// Accuracy of guessing at random on a data set, when its number of classes is known.
+pub fn chance_accuracy(dataset: &str) -> Option<f64> {
+    match normalize_dataset(dataset).as_str() {
+        "cifar100coarse" => Some(1.0 / 20.0),
+        _ => paper_table(dataset).map(PaperTable::chance),
+    }
+}
+
+/// How the paper names a model: `resnext-164` -> `ResNeXt-164`.
+pub fn model_label(model: &str) -> String {
+    let lower = model.to_ascii_lowercase();
+    for (prefix, label) in [
+        ("plainnet", "PlainNet"),
+        ("resnext", "ResNeXt"),
+        ("resnet", "ResNet"),
+    ] {
+        if let Some(rest) = lower.strip_prefix(prefix) {
+            return format!("{label}{rest}");
+        }
+    }
+    model.to_string()
+}
+
+/// How a reader knows a data set: `cifar10` -> `CIFAR-10`.
+pub fn dataset_label(dataset: &str) -> String {
+    match normalize_dataset(dataset).as_str() {
+        "imagenet" => "ImageNet-2012".to_string(),
+        "cifar100coarse" => "CIFAR-100 (coarse)".to_string(),
+        _ => paper_table(dataset)
+            .map(|t| t.dataset_label.to_string())
+            .unwrap_or_else(|| dataset.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_table_row_has_a_cell() {
+        for table in PAPER_TABLES {
+            for model in table.models {
+                let cell = paper_cell(table.dataset, model).expect("cell present");
+                assert!(cell.train_acc > 0.0 && cell.train_acc <= 1.0);
+                assert!(cell.test_acc > 0.0 && cell.test_acc <= 1.0);
+            }
+        }
+    }
+
+    #[test]
+    fn lookups_normalise_names() {
+        let cell = paper_cell("CIFAR-10", "ResNet-164").unwrap();
+        assert!((cell.test_acc - 0.9353).abs() < 1e-12);
+        assert!(
+            (paper_cell("imagenet-2012", "resnext-101")
+                .unwrap()
+                .train_acc
+                - 0.8974)
+                .abs()
+                < 1e-12
+        );
+        assert!(paper_cell("mnist", "resnet-20").is_none());
+        assert_eq!(chance_accuracy("cifar100"), Some(0.01));
+        assert_eq!(model_label("resnext-164"), "ResNeXt-164");
+        assert_eq!(dataset_label("cifar10"), "CIFAR-10");
+    }
+}

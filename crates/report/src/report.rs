@@ -1,0 +1,82 @@
+//! The entry point: read a results directory and write every output into it.
+
+use std::path::{Path, PathBuf};
+
+use crate::figures::build_figures;
+use crate::findings::dataset_findings;
+use crate::html::ReportPage;
+use crate::output::write_atomic;
+use crate::results::Results;
+use crate::tables::{build_tables, tables_markdown};
+use crate::{ProfileDescription, ReportError};
+
+/// The files [`write_report`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFiles {
+    pub tables_markdown: PathBuf,
+    /// `table_1.csv` to `table_4.csv`, in order.
+    pub table_csvs: Vec<PathBuf>,
+    /// Every figure, SVG then PNG, under `figures/`.
+    pub figures: Vec<PathBuf>,
+    pub html: PathBuf,
+}
+
+/// Reads `results_dir` (as `deepskip reproduce` writes it) and writes `tables.md`,
+/// `table_{1,2,3,4}.csv`, `figures/*.{svg,png}` and `report.html` into it, each through a
+/// temporary file and a rename.
+pub fn write_report(
+    results_dir: &Path,
+    profile: &ProfileDescription,
+) -> Result<ReportFiles, ReportError> {
+    let results = Results::load(results_dir)?;
+    let tables = build_tables(&results, profile);
+
+    let tables_md = results_dir.join("tables.md");
+    write_atomic(&tables_md, tables_markdown(&tables, profile).as_bytes())?;
+    let mut table_csvs = Vec::new();
+    for table in &tables {
+        let path = results_dir.join(format!("table_{}.csv", table.paper.number));
+        let text = table.csv().map_err(|source| ReportError::Csv {
+            path: path.clone(),
+            source,
+        })?;
+        write_atomic(&path, text.as_bytes())?;
+        table_csvs.push(path);
+    }
+
+    let figures = build_figures(&results)?;
+    let figure_dir = results_dir.join("figures");
+    let mut figure_files = Vec::new();
+    for figure in &figures {
+        let svg = figure_dir.join(format!("{}.svg", figure.name));
+        write_atomic(&svg, figure.svg.as_bytes())?;
+        let png = figure_dir.join(format!("{}.png", figure.name));
+        write_atomic(&png, &figure.png)?;
+        figure_files.extend([svg, png]);
+    }
+
+    let findings: Vec<(String, Vec<String>)> = results
+        .datasets()
+        .into_iter()
+        .map(|d| {
+            let statements = dataset_findings(&results, &d);
+            (d, statements)
+        })
+        .collect();
+    let page = ReportPage {
+        profile,
+        results: &results,
+        tables: &tables,
+        figures: &figures,
+        findings: &findings,
+    };
+    let html = results_dir.join("report.html");
+    write_atomic(&html, page.render().as_bytes())?;
+
+    Ok(ReportFiles {
+        tables_markdown: tables_md,
+        table_csvs,
+        figures: figure_files,
+        html,
+    })
+}

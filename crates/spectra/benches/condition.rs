@@ -1,0 +1,76 @@
+//! Seconds and peak memory to analyse hidden representations of the paper's size:
+//! `L` matrices of 500 x 16,384 f32 (the first stage of a CIFAR 164-layer net: 16 channels of
+//! 32 x 32), in groups of the pool size as `deepskip analyze` streams them.
+//!
+//! ```text
+//! cargo bench -p deepskip-spectra --bench condition            # 8 layers, extrapolated to 164
+//! DEEPSKIP_BENCH_LAYERS=164 cargo bench -p deepskip-spectra --bench condition
+//! OPENBLAS_NUM_THREADS=1 cargo bench -p deepskip-spectra --bench condition   # rayon per core
+//! ```
+//!
+//! A plain `harness = false` main rather than criterion: one iteration takes seconds and the
+//! figure wanted is a single wall time plus the process's peak resident memory.
+
+use deepskip_spectra::{HiddenRepresentation, ManyLayers};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::time::{Duration, Instant};
+
+const SAMPLES: usize = 500;
+const FEATURES: usize = 16 * 32 * 32;
+const PAPER_LAYERS: usize = 164;
+
+fn main() {
+    let layers: usize = std::env::var("DEEPSKIP_BENCH_LAYERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(8);
+    let many = ManyLayers::new();
+    let group = many.thread_count();
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let shape = [SAMPLES, FEATURES];
+    let mut spent = Duration::ZERO;
+    let mut done = 0;
+    while done < layers {
+        let n = group.min(layers - done);
+        // Generation is not timed: in `deepskip analyze` the forward pass produces the data.
+        let data: Vec<Vec<f32>> = (0..n)
+            .map(|_| {
+                (0..SAMPLES * FEATURES)
+                    .map(|_| rng.random_range(-1.0_f32..1.0).max(0.0))
+                    .collect()
+            })
+            .collect();
+        let reps: Vec<_> = data
+            .iter()
+            .map(|d| HiddenRepresentation::new(d, &shape).expect("shape matches"))
+            .collect();
+        let start = Instant::now();
+        for result in many.condition_numbers(&reps) {
+            let c = result.expect("random matrices are finite");
+            assert!(c.kappa >= 1.0);
+        }
+        spent += start.elapsed();
+        done += n;
+    }
+    let per_layer = spent.as_secs_f64() / layers as f64;
+    println!(
+        "{layers} layers of {SAMPLES}x{FEATURES} f32, {group} at a time: {:.2} s ({per_layer:.3} s/layer); \
+         {PAPER_LAYERS} layers extrapolated: {:.1} s",
+        spent.as_secs_f64(),
+        per_layer * PAPER_LAYERS as f64
+    );
+    println!(
+        "peak resident memory (VmHWM, includes the untimed test data): {}",
+        peak_memory().unwrap_or_else(|| "unavailable (no /proc/self/status)".to_owned())
+    );
+}
+
+/// The process's high-water resident set size, from Linux's /proc (no unsafe getrusage).
+fn peak_memory() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .map(|v| v.trim().to_owned())
+}

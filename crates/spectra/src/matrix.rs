@@ -1,0 +1,47 @@
+//! Promotion of input matrices (any layout, f32 or f64) to the row-major f64 matrices that the
+//! LAPACK routines factor, with the checks every entry point needs.
+
+use crate::element::Element;
+use crate::error::{Result, SpectraError};
+use ndarray::{Array2, ArrayView2};
+
+/// Copies `view` into a new row-major f64 matrix, rejecting empty and non-finite input.
+///
+/// `what` names the matrix in error messages (e.g. `layer 17 (stage2.block3.conv1)`).
+pub fn promote<T: Element>(view: &ArrayView2<'_, T>, what: &str) -> Result<Array2<f64>> {
+    let (rows, cols) = view.dim();
+    if rows == 0 || cols == 0 {
+        return Err(SpectraError::EmptyMatrix {
+            what: what.to_owned(),
+            rows,
+            cols,
+        });
+    }
+    // `iter` walks in logical (row-major) order whatever the strides, so Fortran-order input
+    // comes out row-major as the reduction expects.
+    let values: Vec<f64> = view.iter().map(|&x| x.to_f64()).collect();
+    let non_finite = values.iter().filter(|x| !x.is_finite()).count();
+    if non_finite > 0 {
+        return Err(SpectraError::NonFinite {
+            what: what.to_owned(),
+            count: non_finite,
+            total: values.len(),
+        });
+    }
+    Ok(Array2::from_shape_vec((rows, cols), values).expect("rows * cols values were collected"))
+}
+
+/// Checks that `data` holds exactly the product of `shape` values.
+pub fn check_len(what: &str, len: usize, shape: &[usize]) -> Result<()> {
+    let expected: usize = shape.iter().product();
+    if expected == len {
+        Ok(())
+    } else {
+        Err(SpectraError::ShapeMismatch {
+            what: what.to_owned(),
+            shape: shape.to_vec(),
+            expected,
+            actual: len,
+        })
+    }
+}

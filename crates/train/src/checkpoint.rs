@@ -1,0 +1,355 @@
+//! Checkpoints that survive being killed mid-write.
+//!
+//! `checkpoint/` holds the model and momentum buffers as safetensors files named by step, and
+//! `manifest.json` naming them with their sizes. A save writes the new tensor files under new
+//! names (temp file, fsync, rename), then replaces the manifest the same way, and only then
+//! removes files the new manifest does not name. Until the manifest rename the previous manifest
+//! and its files are untouched, so a crash at any point leaves a loadable checkpoint.
+
+use crate::optimizer::Sgd;
+use crate::run_dir::{read_json, sync_parent, tmp_path, write_json_atomic};
+use crate::TrainError;
+use deepskip_report::schema::RunStatus;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use tch::nn::VarStore;
+use tch::{Device, Tensor};
+
+const MANIFEST: &str = "manifest.json";
+const FORMAT: u32 = 1;
+
+/// Where the run stood when the checkpoint was taken.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Position {
+    /// Epochs fully completed (metrics written).
+    pub epochs_done: usize,
+    /// Optimiser steps completed since the start of the run.
+    pub step: u64,
+    /// Batches of epoch `epochs_done + 1` already trained on (non-zero after an interrupt).
+    pub batch_in_epoch: usize,
+    /// Running sums of the epoch in progress, so an interrupted epoch reports as if whole.
+    pub partial: EpochTally,
+}
+
+/// Running training loss and accuracy over part of an epoch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct EpochTally {
+    pub loss_sum: f64,
+    pub correct: u64,
+    /// Top-5 hits (counted only for sources that record top-5 accuracy).
+    #[serde(default)]
+    pub correct_top5: u64,
+    pub seen: u64,
+    /// Training seconds spent so far in the epoch.
+    pub seconds: f64,
+}
+
+/// One tensor file of a checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub file: String,
+    pub bytes: u64,
+}
+
+/// `checkpoint/manifest.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: u32,
+    pub position: Position,
+    pub status: RunStatus,
+    pub model: FileEntry,
+    pub momentum: FileEntry,
+}
+
+/// Writes a checkpoint of `vs` and `sgd` at `position` into `dir`.
+pub fn save(
+    dir: &Path,
+    vs: &VarStore,
+    sgd: &Sgd,
+    position: &Position,
+    status: &RunStatus,
+) -> Result<Manifest, TrainError> {
+    fs::create_dir_all(dir).map_err(TrainError::io(dir))?;
+    let model: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
+    let manifest = Manifest {
+        format: FORMAT,
+        position: position.clone(),
+        status: status.clone(),
+        model: write_tensors(dir, &format!("model-s{:010}", position.step), &model)?,
+        momentum: write_tensors(
+            dir,
+            &format!("momentum-s{:010}", position.step),
+            &sgd.named_buffers(),
+        )?,
+    };
+    write_json_atomic(&dir.join(MANIFEST), &manifest)?;
+    remove_unreferenced(dir, &manifest);
+    Ok(manifest)
+}
+
+/// Reads the manifest of `dir`, `None` when no checkpoint was ever completed there.
+pub fn read_manifest(dir: &Path) -> Result<Option<Manifest>, TrainError> {
+    let path = dir.join(MANIFEST);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let manifest: Manifest = read_json(&path)?;
+    if manifest.format != FORMAT {
+        return Err(bad(
+            &path,
+            format!("format {} (this build reads {FORMAT})", manifest.format),
+        ));
+    }
+    for entry in [&manifest.model, &manifest.momentum] {
+        let file = dir.join(&entry.file);
+        let bytes = fs::metadata(&file)
+            .map(|m| m.len())
+            .map_err(|_| bad(&path, format!("{} is missing", file.display())))?;
+        if bytes != entry.bytes {
+            return Err(bad(
+                &file,
+                format!(
+                    "{bytes} bytes, the manifest says {} (truncated?)",
+                    entry.bytes
+                ),
+            ));
+        }
+    }
+    Ok(Some(manifest))
+}
+
+/// Loads the model weights named by `manifest` into `vs`; every variable must be present with
+/// its shape.
+pub fn restore_model(dir: &Path, manifest: &Manifest, vs: &VarStore) -> Result<(), TrainError> {
+    let path = dir.join(&manifest.model.file);
+    let saved = read_tensors(&path)?;
+    copy_into(&path, vs.variables(), saved)
+}
+
+/// Loads the momentum buffers named by `manifest` into `sgd`.
+pub fn restore_momentum(dir: &Path, manifest: &Manifest, sgd: &mut Sgd) -> Result<(), TrainError> {
+    let path = dir.join(&manifest.momentum.file);
+    let saved = read_tensors(&path)?;
+    sgd.load_buffers(saved).map_err(|e| match e {
+        TrainError::BadCheckpoint { reason, .. } => bad(&path, reason),
+        other => other,
+    })
+}
+
+fn write_tensors(
+    dir: &Path,
+    stem: &str,
+    tensors: &[(String, Tensor)],
+) -> Result<FileEntry, TrainError> {
+    let file = format!("{stem}.safetensors");
+    let path = dir.join(&file);
+    let tmp = tmp_path(&path);
+    let on_cpu: Vec<(&str, Tensor)> = tensors
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.to_device(Device::Cpu)))
+        .collect();
+    Tensor::write_safetensors(&on_cpu, &tmp)
+        .map_err(TrainError::torch(format!("writing {}", tmp.display())))?;
+    let handle = fs::File::open(&tmp).map_err(TrainError::io(&tmp))?;
+    handle.sync_all().map_err(TrainError::io(&tmp))?;
+    let bytes = handle.metadata().map_err(TrainError::io(&tmp))?.len();
+    fs::rename(&tmp, &path).map_err(TrainError::io(&path))?;
+    sync_parent(&path)?;
+    Ok(FileEntry { file, bytes })
+}
+
+fn read_tensors(path: &Path) -> Result<Vec<(String, Tensor)>, TrainError> {
+    Tensor::read_safetensors(path).map_err(|e| bad(path, e.to_string()))
+}
+
+fn copy_into(
+    path: &Path,
+    targets: HashMap<String, Tensor>,
+    saved: Vec<(String, Tensor)>,
+) -> Result<(), TrainError> {
+    let saved: HashMap<String, Tensor> = saved.into_iter().collect();
+    for (name, mut target) in targets {
+        let src = saved.get(&name).ok_or_else(|| {
+            bad(
+                path,
+                format!("no tensor {name}; was it written by another model?"),
+            )
+        })?;
+        if src.size() != target.size() {
+            return Err(bad(
+                path,
+                format!(
+                    "{name} has shape {:?}, the model expects {:?}",
+                    src.size(),
+                    target.size()
+                ),
+            ));
+        }
+        tch::no_grad(|| target.f_copy_(src))
+            .map_err(TrainError::torch(format!("loading {name}")))?;
+    }
+    Ok(())
+}
+
+/// Removes tensor files and temp files the current manifest does not name (best effort: a
+/// leftover file costs disk space, not correctness).
+fn remove_unreferenced(dir: &Path, manifest: &Manifest) {
+    let keep = [MANIFEST, &manifest.model.file, &manifest.momentum.file];
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = name.ends_with(".safetensors") || name.ends_with(".tmp");
+        if ours && !keep.contains(&name.as_str()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+fn bad(path: &Path, reason: String) -> TrainError {
+    TrainError::BadCheckpoint {
+        path: PathBuf::from(path),
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::optimizer::SgdOptions;
+    use deepskip_report::schema::RunState;
+    use tch::{nn, Kind};
+
+    fn store(value: f64) -> VarStore {
+        let vs = VarStore::new(Device::Cpu);
+        let _ = vs.root().var("layer/w", &[3, 2], nn::Init::Const(value));
+        let _ = vs.root().var("layer/b", &[3], nn::Init::Const(value));
+        vs
+    }
+
+    fn sgd(vs: &VarStore) -> Sgd {
+        Sgd::new(
+            vs,
+            SgdOptions {
+                momentum: 0.9,
+                nesterov: false,
+                weight_decay: 0.0,
+                decay_bn_and_bias: true,
+            },
+        )
+    }
+
+    fn status(epoch: usize) -> RunStatus {
+        RunStatus {
+            state: RunState::Running,
+            epoch,
+            step: epoch as u64 * 5,
+            reason: None,
+        }
+    }
+
+    fn at(epoch: usize) -> Position {
+        Position {
+            epochs_done: epoch,
+            step: epoch as u64 * 5,
+            ..Position::default()
+        }
+    }
+
+    #[test]
+    fn save_then_restore_gives_back_weights_momentum_and_position() {
+        let tmp = tempfile::tempdir().unwrap();
+        let vs = store(1.5);
+        let mut opt = sgd(&vs);
+        opt.zero_grad();
+        vs.variables()["layer/w"].sum(Kind::Float).backward();
+        opt.step(0.1, 1.0);
+        save(tmp.path(), &vs, &opt, &at(2), &status(2)).unwrap();
+
+        let fresh = store(0.0);
+        let mut fresh_opt = sgd(&fresh);
+        let manifest = read_manifest(tmp.path()).unwrap().unwrap();
+        restore_model(tmp.path(), &manifest, &fresh).unwrap();
+        restore_momentum(tmp.path(), &manifest, &mut fresh_opt).unwrap();
+        assert_eq!(manifest.position, at(2));
+        let w = &fresh.variables()["layer/w"];
+        assert!((w.double_value(&[0, 0]) - 1.4).abs() < 1e-6);
+        let buffers: HashMap<_, _> = fresh_opt.named_buffers().into_iter().collect();
+        assert_eq!(buffers["layer/w"].double_value(&[2, 1]), 1.0);
+        assert_eq!(buffers["layer/b"].double_value(&[0]), 0.0);
+    }
+
+    /// A save killed after writing (part of) its new tensor files but before the manifest
+    /// rename: the old manifest still names complete files.
+    #[test]
+    fn an_interrupted_save_leaves_the_previous_checkpoint_loadable() {
+        let tmp = tempfile::tempdir().unwrap();
+        let vs = store(1.0);
+        let opt = sgd(&vs);
+        save(tmp.path(), &vs, &opt, &at(1), &status(1)).unwrap();
+
+        // The next save's files, as a kill would leave them: a half-written temp tensor file,
+        // a complete renamed model file, and a half-written manifest temp file.
+        let complete = fs::read(tmp.path().join("model-s0000000005.safetensors")).unwrap();
+        fs::write(tmp.path().join("model-s0000000010.safetensors"), &complete).unwrap();
+        fs::write(
+            tmp.path().join("momentum-s0000000010.safetensors.tmp"),
+            &complete[..complete.len() / 2],
+        )
+        .unwrap();
+        fs::write(
+            tmp.path().join("manifest.json.tmp"),
+            b"{\"format\": 1, \"pos",
+        )
+        .unwrap();
+
+        let manifest = read_manifest(tmp.path()).unwrap().unwrap();
+        assert_eq!(manifest.position, at(1));
+        let fresh = store(0.0);
+        restore_model(tmp.path(), &manifest, &fresh).unwrap();
+        assert_eq!(fresh.variables()["layer/b"].double_value(&[1]), 1.0);
+
+        // The next complete save cleans the leftovers up.
+        save(tmp.path(), &vs, &opt, &at(3), &status(3)).unwrap();
+        let mut names: Vec<String> = fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "manifest.json",
+                "model-s0000000015.safetensors",
+                "momentum-s0000000015.safetensors"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_truncated_tensor_file_is_reported_not_loaded() {
+        let tmp = tempfile::tempdir().unwrap();
+        let vs = store(1.0);
+        save(tmp.path(), &vs, &sgd(&vs), &at(1), &status(1)).unwrap();
+        let file = tmp.path().join("model-s0000000005.safetensors");
+        let bytes = fs::read(&file).unwrap();
+        fs::write(&file, &bytes[..bytes.len() - 4]).unwrap();
+        let err = read_manifest(tmp.path()).unwrap_err().to_string();
+        assert!(err.contains("truncated"), "{err}");
+    }
+
+    #[test]
+    fn a_checkpoint_of_another_model_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let vs = store(1.0);
+        save(tmp.path(), &vs, &sgd(&vs), &at(1), &status(1)).unwrap();
+        let other = VarStore::new(Device::Cpu);
+        let _ = other.root().var("layer/w", &[2, 2], nn::Init::Const(0.0));
+        let manifest = read_manifest(tmp.path()).unwrap().unwrap();
+        let err = restore_model(tmp.path(), &manifest, &other).unwrap_err();
+        assert!(err.to_string().contains("shape"), "{err}");
+    }
+}

@@ -1,0 +1,35 @@
+//! deepskip-train.
+#![doc = include_str!("../README.md")]
+
+mod amp;
+mod batch_source;
+pub mod checkpoint;
+mod config;
+mod device;
+mod error;
+mod imagenet_recipe;
+mod imagenet_source;
+mod interrupt;
+mod load;
+mod lr_schedule;
+mod metrics;
+mod optimizer;
+mod progress;
+mod run_dir;
+mod trainer;
+
+pub use batch_source::{BatchIter, BatchSource, SmallImages};
+pub use config::{RecordedVersions, TrainConfig};
+pub use device::parse_device;
+pub use error::TrainError;
+pub use imagenet_recipe::{
+    imagenet_lr, IMAGENET_DECAY_EVERY, IMAGENET_EPOCHS, IMAGENET_REFERENCE_BATCH,
+    IMAGENET_REFERENCE_LR,
+};
+pub use imagenet_source::{ImagenetFolders, IMAGENET_SIZE};
+pub use load::{load_trained, TrainedModel};
+pub use lr_schedule::{LrSchedule, Warmup};
+pub use metrics::MetricsLog;
+pub use optimizer::{Sgd, SgdOptions};
+pub use run_dir::RunDir;
+pub use trainer::{train, train_from, RunOptions, RunOutcome};

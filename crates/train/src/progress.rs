@@ -1,0 +1,116 @@
+//! Progress display: an indicatif bar per epoch on a terminal, one log line per epoch otherwise.
+
+use deepskip_report::schema::EpochMetrics;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+
+/// The display of one epoch; silent when progress is off.
+#[derive(Debug)]
+pub(crate) struct EpochProgress {
+    bar: Option<ProgressBar>,
+    enabled: bool,
+    epochs: usize,
+}
+
+impl EpochProgress {
+    /// Starts the display of epoch `epoch` (1-based) of `epochs`, `steps` steps long, with
+    /// `done` already completed (resumed mid-epoch).
+    pub(crate) fn start(
+        enabled: bool,
+        epoch: usize,
+        epochs: usize,
+        steps: usize,
+        done: usize,
+    ) -> Self {
+        let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
+            let bar = ProgressBar::new(steps as u64);
+            let style = ProgressStyle::with_template(
+                "epoch {prefix} [{bar:30}] {pos}/{len} steps {msg} ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+            bar.set_style(style);
+            bar.set_prefix(format!("{epoch}/{epochs}"));
+            bar.set_position(done as u64);
+            bar
+        });
+        Self {
+            bar,
+            enabled,
+            epochs,
+        }
+    }
+
+    /// Shows the running loss, accuracy and throughput after a step.
+    pub(crate) fn step(&self, loss: f64, acc: f64, images_per_sec: f64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+            bar.set_message(format!(
+                "loss {loss:.4} acc {:.2}% {images_per_sec:.0} img/s",
+                acc * 100.0
+            ));
+        }
+    }
+
+    /// Clears the bar and prints the epoch's summary line.
+    pub(crate) fn finish(self, m: &EpochMetrics) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+        if self.enabled {
+            eprintln!("{}", summary_line(m, self.epochs));
+        }
+    }
+
+    /// Clears the bar without a summary (the epoch did not complete).
+    pub(crate) fn abandon(self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// `epoch 3/10 step 1173: train loss 0.4123 acc 86.01% | test loss ... | lr 0.1 | 12.3 s, 950 img/s`.
+pub(crate) fn summary_line(m: &EpochMetrics, epochs: usize) -> String {
+    format!(
+        "epoch {}/{} step {}: train loss {:.4} acc {:.2}% | test loss {:.4} acc {:.2}% | lr {:.3e} | {:.1} s, {:.0} img/s",
+        m.epoch,
+        epochs,
+        m.step,
+        m.train_loss,
+        m.train_acc * 100.0,
+        m.test_loss,
+        m.test_acc * 100.0,
+        m.lr,
+        m.seconds,
+        m.images_per_sec
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_line_shows_percentages_and_throughput() {
+        let m = EpochMetrics {
+            epoch: 3,
+            step: 30,
+            train_loss: 0.5,
+            train_acc: 0.875,
+            test_loss: 0.6,
+            test_acc: 0.8,
+            lr: 0.01,
+            seconds: 2.0,
+            images_per_sec: 640.0,
+            train_top5: None,
+            test_top5: None,
+        };
+        let line = summary_line(&m, 10);
+        assert!(line.starts_with("epoch 3/10 step 30"), "{line}");
+        assert!(
+            line.contains("acc 87.50%") && line.contains("640 img/s"),
+            "{line}"
+        );
+    }
+}

@@ -1,0 +1,209 @@
+//! Training step throughput, deepskip (tch) against the PyTorch eager reference, per model.
+
+use anyhow::{bail, Result};
+use serde_json::{json, Value};
+
+use super::child::{self, number, numbers};
+use super::sides::Sides;
+use super::stats::{alternation, median, Paired, Side};
+
+/// What one model's comparison runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainSetup {
+    pub model: String,
+    pub batch: u64,
+    pub width: f64,
+    pub device: String,
+    pub amp: bool,
+    pub warmup: usize,
+    pub steps: usize,
+    pub pairs: usize,
+}
+
+impl TrainSetup {
+    pub fn args(&self) -> Vec<String> {
+        let mut args = vec![
+            "--model".into(),
+            self.model.clone(),
+            "--batch".into(),
+            self.batch.to_string(),
+            "--width".into(),
+            self.width.to_string(),
+            "--device".into(),
+            self.device.clone(),
+            "--warmup".into(),
+            self.warmup.to_string(),
+            "--steps".into(),
+            self.steps.to_string(),
+        ];
+        if self.amp {
+            args.push("--amp".into());
+        }
+        args
+    }
+
+    pub fn label(&self) -> String {
+        let precision = if self.amp { "amp" } else { "fp32" };
+        format!(
+            "{} train step ({}, batch {}, width {}, {precision})",
+            self.model, self.device, self.batch, self.width
+        )
+    }
+}
+
+/// Images per second of every run, per side, and what both sides reported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainResult {
+    pub setup: TrainSetup,
+    pub params: u64,
+    pub forward_flops_per_image: u64,
+    pub images_per_second: Paired,
+    pub peak_rss_kib: [Option<u64>; 2],
+}
+
+impl TrainResult {
+    /// Achieved GFLOP/s of a side's median throughput, a step counted as 3 forward passes.
+    pub fn gflops(&self, side: Side) -> Option<f64> {
+        let runs = match side {
+            Side::Deepskip => &self.images_per_second.deepskip,
+            Side::Reference => &self.images_per_second.reference,
+        };
+        median(runs).map(|ips| ips * 3.0 * self.forward_flops_per_image as f64 / 1e9)
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "model": self.setup.model,
+            "label": self.setup.label(),
+            "batch": self.setup.batch,
+            "width": self.setup.width,
+            "device": self.setup.device,
+            "amp": self.setup.amp,
+            "warmup_steps": self.setup.warmup,
+            "timed_steps_per_run": self.setup.steps,
+            "params": self.params,
+            "forward_flops_per_image": self.forward_flops_per_image,
+            "images_per_second": {
+                "deepskip_runs": self.images_per_second.deepskip,
+                "pytorch_runs": self.images_per_second.reference,
+                "deepskip_median": median(&self.images_per_second.deepskip),
+                "pytorch_median": median(&self.images_per_second.reference),
+            },
+            "gflops_per_second": {
+                "deepskip": self.gflops(Side::Deepskip),
+                "pytorch": self.gflops(Side::Reference),
+            },
+            "ratios": self.images_per_second.ratios(),
+            "median_ratio": self.images_per_second.median_ratio(),
+            "peak_rss_kib": { "deepskip": self.peak_rss_kib[0], "pytorch": self.peak_rss_kib[1] },
+        })
+    }
+}
+
+/// Both sides must train the same network: equal trainable parameter counts.
+pub fn check_params(model: &str, deepskip: u64, reference: u64) -> Result<()> {
+    if deepskip != reference {
+        bail!(
+            "{model}: deepskip has {deepskip} trainable parameters, the PyTorch reference \
+             {reference}: bench/reference/train_step.py no longer builds the network of \
+             crates/models (see crates/models/src/blueprint.rs); fix the reference before \
+             comparing speed"
+        );
+    }
+    Ok(())
+}
+
+/// Images per second of one run: batch over the median step time.
+pub fn images_per_second(batch: u64, step_seconds: &[f64]) -> Option<f64> {
+    median(step_seconds)
+        .filter(|s| *s > 0.0)
+        .map(|s| batch as f64 / s)
+}
+
+pub fn run(sides: &Sides, setup: &TrainSetup) -> Result<TrainResult> {
+    let mut result = TrainResult {
+        setup: setup.clone(),
+        params: 0,
+        forward_flops_per_image: 0,
+        images_per_second: Paired::default(),
+        peak_rss_kib: [None, None],
+    };
+    let mut params = [None, None];
+    for (pair, side) in alternation(setup.pairs) {
+        eprintln!(
+            "xtask bench: {} pair {}/{} {side:?}",
+            setup.label(),
+            pair + 1,
+            setup.pairs
+        );
+        let report =
+            child::report(&mut sides.command(side, "train-step", "train_step.py", &setup.args()))?;
+        let slot = side as usize;
+        let count = number(&report, "params")? as u64;
+        params[slot] = Some(count);
+        if side == Side::Deepskip {
+            result.forward_flops_per_image = number(&report, "forward_flops_per_image")? as u64;
+        }
+        let rss = report["peak_rss_kib"].as_u64();
+        result.peak_rss_kib[slot] = result.peak_rss_kib[slot].max(rss);
+        let steps = numbers(&report, "step_seconds")?;
+        let ips = images_per_second(setup.batch, &steps)
+            .ok_or_else(|| anyhow::anyhow!("{}: no timed steps in {report}", setup.label()))?;
+        result.images_per_second.push(side, ips);
+        if let [Some(a), Some(b)] = params {
+            check_params(&setup.model, a, b)?;
+            result.params = a;
+        }
+    }
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differing_parameter_counts_fail_the_bench() {
+        assert!(check_params("resnet-164", 10, 10).is_ok());
+        let err = check_params("resnet-164", 10, 11).unwrap_err().to_string();
+        assert!(
+            err.contains("10") && err.contains("11") && err.contains("train_step.py"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn throughput_uses_the_median_step() {
+        assert_eq!(images_per_second(32, &[0.5, 4.0, 0.25]), Some(64.0));
+        assert_eq!(images_per_second(32, &[]), None);
+    }
+
+    #[test]
+    fn gflops_count_three_forward_passes_per_image() {
+        let setup = TrainSetup {
+            model: "resnet-8".into(),
+            batch: 2,
+            width: 1.0,
+            device: "cpu".into(),
+            amp: false,
+            warmup: 0,
+            steps: 1,
+            pairs: 1,
+        };
+        let result = TrainResult {
+            setup,
+            params: 1,
+            forward_flops_per_image: 1_000_000_000,
+            images_per_second: Paired {
+                deepskip: vec![2.0],
+                reference: vec![1.0],
+            },
+            peak_rss_kib: [Some(1), None],
+        };
+        assert_eq!(result.gflops(Side::Deepskip), Some(6.0));
+        let json = result.to_json();
+        assert_eq!(json["median_ratio"], 2.0);
+        assert_eq!(json["params"], 1);
+        assert!(json["label"].as_str().unwrap().contains("fp32"));
+    }
+}

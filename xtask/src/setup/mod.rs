@@ -1,0 +1,44 @@
+//! `cargo xtask setup`: system packages, then libtorch. Every other task runs it first; once done
+//! it only checks (well under a second) and prints one line.
+
+mod cache;
+mod install_state;
+pub mod libtorch;
+mod system_packages;
+
+use anyhow::Result;
+
+use cache::CacheLayout;
+pub use libtorch::Libtorch;
+use system_packages::Requirement;
+
+/// The PyTorch release tch 0.24 binds to.
+pub const TORCH_VERSION: &str = "2.11.0";
+
+/// Provisions everything the build needs and returns the libtorch to build against.
+pub fn run() -> Result<Libtorch> {
+    let layout = CacheLayout::from_env()?;
+    let ready = libtorch::find_ready(&layout)?;
+    let mut required = vec![
+        Requirement::OpenBlas,
+        Requirement::PkgConfig,
+        Requirement::CxxCompiler,
+    ];
+    if ready.is_none() {
+        // Only needed to create the cache venv.
+        required.push(Requirement::PythonVenv);
+    }
+    let installed = system_packages::ensure(&required)?;
+    let libtorch = match ready {
+        Some(libtorch) => libtorch,
+        None => libtorch::provision_cache(&layout)?,
+    };
+    let labels: Vec<&str> = required.iter().map(|r| r.label()).collect();
+    let system = if installed.is_empty() {
+        format!("{} present", labels.join(", "))
+    } else {
+        format!("installed {}", installed.join(" "))
+    };
+    eprintln!("xtask setup: {system}; {}", libtorch.describe());
+    Ok(libtorch)
+}
