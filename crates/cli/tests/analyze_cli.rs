@@ -6,45 +6,7 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-const CLASSES: usize = 10;
-const SIDE: usize = 28;
-
-fn idx_bytes(dims: &[u32], data: &[u8]) -> Vec<u8> {
-    let mut out = vec![0, 0, 0x08, dims.len() as u8];
-    for d in dims {
-        out.extend_from_slice(&d.to_be_bytes());
-    }
-    out.extend_from_slice(data);
-    out
-}
-
-/// MNIST-layout split: class `c` is a bright bar at row `2c+4` over deterministic noise.
-fn write_split(dir: &Path, prefix: &str, per_class: usize) {
-    let n = per_class * CLASSES;
-    let mut images = Vec::with_capacity(n * SIDE * SIDE);
-    let mut labels = Vec::with_capacity(n);
-    for i in 0..n {
-        let class = i % CLASSES;
-        labels.push(class as u8);
-        for row in 0..SIDE {
-            for col in 0..SIDE {
-                let noise = ((i * 31 + row * 7 + col * 13) % 23) as u8;
-                images.push(if row == 2 * class + 4 { 200 } else { 0 } + noise);
-            }
-        }
-    }
-    let dims = [n as u32, SIDE as u32, SIDE as u32];
-    fs::write(
-        dir.join(format!("{prefix}-images-idx3-ubyte")),
-        idx_bytes(&dims, &images),
-    )
-    .unwrap();
-    fs::write(
-        dir.join(format!("{prefix}-labels-idx1-ubyte")),
-        idx_bytes(&[n as u32], &labels),
-    )
-    .unwrap();
-}
+mod support;
 
 fn deepskip(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_deepskip"))
@@ -63,6 +25,21 @@ fn ok(out: &Output) {
     );
 }
 
+/// `deepskip analyze` of `run` on 12 samples on the CPU, with `extra` options; must succeed.
+fn analyze_12_samples(run: &str, extra: &[&str]) {
+    let mut args = vec![
+        "analyze",
+        "--run",
+        run,
+        "--samples",
+        "12",
+        "--device",
+        "cpu",
+    ];
+    args.extend_from_slice(extra);
+    ok(&deepskip(&args));
+}
+
 fn rows(path: &Path) -> Vec<LayerConditionRow> {
     csv::Reader::from_path(path)
         .unwrap()
@@ -75,9 +52,7 @@ fn rows(path: &Path) -> Vec<LayerConditionRow> {
 fn analyze_writes_condition_csvs_and_stats_for_every_layer() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("digits");
-    fs::create_dir_all(&data).unwrap();
-    write_split(&data, "train", 3);
-    write_split(&data, "t10k", 2);
+    support::write_idx_data_set(&data, 3, 2);
     let run = tmp.path().join("run");
     let dataset = format!("idx:{}", data.display());
     let run_s = run.to_str().unwrap();
@@ -101,15 +76,7 @@ fn analyze_writes_condition_csvs_and_stats_for_every_layer() {
         "cpu",
     ]));
 
-    ok(&deepskip(&[
-        "analyze",
-        "--run",
-        run_s,
-        "--samples",
-        "12",
-        "--device",
-        "cpu",
-    ]));
+    analyze_12_samples(run_s, &["--bn", "running"]);
     let analysis = run.join("analysis");
     let hidden = rows(&analysis.join("hidden_condition.csv"));
     let weights = rows(&analysis.join("weight_condition.csv"));
@@ -135,19 +102,10 @@ fn analyze_writes_condition_csvs_and_stats_for_every_layer() {
 
     // In chunks (layers grouped, one pass per group) the numbers are the same.
     let first = hidden.clone();
-    ok(&deepskip(&[
-        "analyze",
-        "--run",
+    analyze_12_samples(
         run_s,
-        "--samples",
-        "12",
-        "--device",
-        "cpu",
-        "--chunk",
-        "5",
-        "--layers",
-        "1,7-8",
-    ]));
+        &["--bn", "running", "--chunk", "5", "--layers", "1,7-8"],
+    );
     let chunked = rows(&analysis.join("hidden_condition.csv"));
     assert_eq!(
         chunked.iter().map(|r| r.layer).collect::<Vec<_>>(),
@@ -164,4 +122,23 @@ fn analyze_writes_condition_csvs_and_stats_for_every_layer() {
         "analyze", "--run", run_s, "--layers", "99", "--device", "cpu",
     ]);
     assert!(!bad.status.success());
+
+    // Batch statistics are over all samples: chunking them is refused, by name.
+    let chunked_batch = deepskip(&[
+        "analyze",
+        "--run",
+        run_s,
+        "--samples",
+        "12",
+        "--chunk",
+        "5",
+        "--device",
+        "cpu",
+    ]);
+    assert!(!chunked_batch.status.success());
+    assert!(String::from_utf8_lossy(&chunked_batch.stderr).contains("--bn running"));
+
+    // The default (batch statistics) writes the same rows.
+    analyze_12_samples(run_s, &[]);
+    assert_eq!(rows(&analysis.join("hidden_condition.csv")).len(), 8);
 }

@@ -6,45 +6,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-const CLASSES: usize = 10;
-const SIDE: usize = 28;
-
-/// An IDX file: magic `00 00 08 <ndims>`, big-endian u32 dimensions, then bytes.
-fn idx_bytes(dims: &[u32], data: &[u8]) -> Vec<u8> {
-    let mut out = vec![0, 0, 0x08, dims.len() as u8];
-    for d in dims {
-        out.extend_from_slice(&d.to_be_bytes());
-    }
-    out.extend_from_slice(data);
-    out
-}
-
-/// `per_class` images per class in MNIST's layout; class `c` draws a bright bar at row `2c+4`
-/// over a little deterministic noise, so the classes are learnable.
-fn write_split(dir: &Path, prefix: &str, per_class: usize) {
-    let n = per_class * CLASSES;
-    let mut images = Vec::with_capacity(n * SIDE * SIDE);
-    let mut labels = Vec::with_capacity(n);
-    for i in 0..n {
-        let class = i % CLASSES;
-        labels.push(class as u8);
-        for row in 0..SIDE {
-            for col in 0..SIDE {
-                let noise = ((i * 31 + row * 7 + col * 13) % 23) as u8;
-                let bar = if row == 2 * class + 4 { 200 } else { 0 };
-                images.push(bar + noise);
-            }
-        }
-    }
-    let images_path = dir.join(format!("{prefix}-images-idx3-ubyte"));
-    let labels_path = dir.join(format!("{prefix}-labels-idx1-ubyte"));
-    fs::write(
-        images_path,
-        idx_bytes(&[n as u32, SIDE as u32, SIDE as u32], &images),
-    )
-    .unwrap();
-    fs::write(labels_path, idx_bytes(&[n as u32], &labels)).unwrap();
-}
+mod support;
 
 fn reproduce(data: &Path, out: &Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_deepskip"))
@@ -67,19 +29,6 @@ fn reproduce(data: &Path, out: &Path) -> std::process::Output {
         .expect("the deepskip binary runs")
 }
 
-fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(files_under(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
-}
-
 fn assert_non_empty(path: &Path) {
     let len = fs::metadata(path)
         .unwrap_or_else(|e| panic!("{} missing: {e}", path.display()))
@@ -91,9 +40,7 @@ fn assert_non_empty(path: &Path) {
 fn toy_reproduction_writes_every_output_and_reruns_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("digits");
-    fs::create_dir_all(&data).unwrap();
-    write_split(&data, "train", 8);
-    write_split(&data, "t10k", 4);
+    support::write_idx_data_set(&data, 8, 4);
     let out = tmp.path().join("results");
 
     let first = reproduce(&data, &out);
@@ -163,8 +110,15 @@ fn toy_reproduction_writes_every_output_and_reruns_nothing() {
             record.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         }
     }
-    // Figures may sit in per-data-set subdirectories: every file under figures/ counts.
-    let figures = files_under(&out.join("figures"));
+    // Figure names are flat file names even for `idx:<dir>` data sets: no subfolders.
+    let figures: Vec<_> = fs::read_dir(out.join("figures"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert!(
+        figures.iter().all(|f| f.is_file()),
+        "only files under figures/: {figures:?}"
+    );
     let count = |ext: &str| {
         figures
             .iter()

@@ -3,24 +3,10 @@
 //! 32x32 crops, one step per epoch) and land in summary.json with top-1 and top-5 accuracy.
 
 use deepskip_report::schema::{EpochMetrics, RunState, RunSummary};
-use image::{ImageFormat, RgbImage};
 use std::fs;
-use std::path::Path;
 use std::process::Command;
 
-fn jpeg(path: &Path, width: u32, height: u32, class: u32) {
-    let picture = RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([
-            (x * 3 + class * 60) as u8,
-            (y * 3) as u8,
-            (class * 60) as u8,
-        ])
-    });
-    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    picture
-        .save_with_format(path, ImageFormat::Jpeg)
-        .expect("write JPEG");
-}
+mod support;
 
 #[test]
 fn toy_reproduction_trains_table_iv_on_imagenet_folders() {
@@ -29,9 +15,9 @@ fn toy_reproduction_trains_table_iv_on_imagenet_folders() {
     for class in 0..4 {
         for i in 0..5 {
             let path = root.join(format!("train/n0{class}/{i}.JPEG"));
-            jpeg(&path, 40 + 4 * i, 36, class);
+            support::write_jpeg(&path, 40 + 4 * i, 36, class);
         }
-        jpeg(&root.join(format!("val/n0{class}/v.JPEG")), 44, 40, class);
+        support::write_jpeg(&root.join(format!("val/n0{class}/v.JPEG")), 44, 40, class);
     }
     let out = tmp.path().join("results");
     let output = Command::new(env!("CARGO_BIN_EXE_deepskip"))

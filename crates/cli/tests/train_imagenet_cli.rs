@@ -3,32 +3,18 @@
 //! written, with ResNet-18 at 32x32 crops for one step on the CPU.
 
 use deepskip_report::schema::EpochMetrics;
-use image::{ImageFormat, RgbImage};
 use std::fs;
-use std::path::Path;
 use std::process::Command;
 
-fn jpeg(path: &Path, width: u32, height: u32, class: u32) {
-    let picture = RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([
-            (x * 3 + class * 60) as u8,
-            (y * 3) as u8,
-            (class * 60) as u8,
-        ])
-    });
-    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    picture
-        .save_with_format(path, ImageFormat::Jpeg)
-        .expect("write JPEG");
-}
+mod support;
 
 #[test]
 fn train_on_imagenet_folders_records_the_recipe_and_top5() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = tmp.path().join("imagenet");
     for class in 0..4 {
-        jpeg(&root.join(format!("train/n0{class}/a.JPEG")), 60, 48, class);
-        jpeg(&root.join(format!("val/n0{class}/v.JPEG")), 50, 40, class);
+        support::write_jpeg(&root.join(format!("train/n0{class}/a.JPEG")), 60, 48, class);
+        support::write_jpeg(&root.join(format!("val/n0{class}/v.JPEG")), 50, 40, class);
     }
     let out = tmp.path().join("run");
     let output = Command::new(env!("CARGO_BIN_EXE_deepskip"))

@@ -34,6 +34,12 @@ pub struct EpochMetrics {
     /// Top-5 accuracy on the test split, eval mode (absent when not measured).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_top5: Option<f64>,
+    /// Training steps of the epoch whose gradients were non-finite (NaN or infinite) although
+    /// the loss was finite: their update was skipped, as a mixed-precision loss scaler does
+    /// (with `--amp`, the scaler's own overflow steps are counted here too). Absent (read as 0)
+    /// in metrics written before it was recorded.
+    #[serde(default)]
+    pub skipped_steps: u64,
 }
 
 /// Where a run stands, as recorded in `<run>/status.json` and in `summary.json`.

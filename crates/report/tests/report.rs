@@ -224,6 +224,7 @@ fn toy_results_without_full_analysis_still_report() {
         images_per_sec: 100.0,
         train_top5: None,
         test_top5: None,
+        skipped_steps: 0,
     };
     fs::write(
         run.join("metrics.jsonl"),

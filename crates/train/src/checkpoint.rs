@@ -44,6 +44,9 @@ pub struct EpochTally {
     pub seen: u64,
     /// Training seconds spent so far in the epoch.
     pub seconds: f64,
+    /// Steps whose update was skipped for non-finite gradients (absent in older checkpoints).
+    #[serde(default)]
+    pub skipped_steps: u64,
 }
 
 /// One tensor file of a checkpoint.

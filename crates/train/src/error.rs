@@ -65,9 +65,16 @@ pub enum TrainError {
     #[error("checkpoint {path} is unusable: {reason}")]
     BadCheckpoint { path: PathBuf, reason: String },
 
-    /// The weights overflowed; the trainer turns this into a `diverged` status.
-    #[error("weights became non-finite by step {step}; the run diverged")]
-    NonFiniteWeights { step: u64 },
+    /// The weights or BN running statistics overflowed; the trainer turns this into a
+    /// `diverged` status.
+    #[error("weights became non-finite by step {step} ({count} variables, first {first})")]
+    NonFiniteWeights {
+        step: u64,
+        /// How many variables hold a NaN or infinity.
+        count: usize,
+        /// The first of them by name.
+        first: String,
+    },
 
     /// The model spec could not be parsed or built.
     #[error(transparent)]

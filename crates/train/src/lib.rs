@@ -16,6 +16,7 @@ mod metrics;
 mod optimizer;
 mod progress;
 mod run_dir;
+mod step_outcome;
 mod trainer;
 
 pub use batch_source::{BatchIter, BatchSource, SmallImages};
@@ -32,4 +33,5 @@ pub use lr_schedule::{LrSchedule, Warmup};
 pub use metrics::MetricsLog;
 pub use optimizer::{Sgd, SgdOptions};
 pub use run_dir::RunDir;
+pub use step_outcome::StepOutcome;
 pub use trainer::{train, train_from, RunOptions, RunOutcome};

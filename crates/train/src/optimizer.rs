@@ -5,7 +5,7 @@
 //! The update is PyTorch's `torch.optim.SGD` (dampening 0):
 //! `g = grad + wd * w; buf = m * buf + g; d = nesterov ? g + m * buf : buf; w -= lr * d`.
 
-use crate::TrainError;
+use crate::{StepOutcome, TrainError};
 use tch::nn::VarStore;
 use tch::Tensor;
 
@@ -99,6 +99,16 @@ impl Sgd {
                 let _ = slot.param.g_sub_(&(direction * lr));
             }
         });
+    }
+
+    /// Steps as [`Sgd::step`] when every gradient of the last backward pass is finite, and
+    /// otherwise leaves weights and momentum untouched; says which it did.
+    pub fn step_if_finite(&mut self, lr: f64, grad_scale: f64) -> StepOutcome {
+        let outcome = StepOutcome::from_grads_finite(self.grads_finite());
+        if outcome == StepOutcome::Applied {
+            self.step(lr, grad_scale);
+        }
+        outcome
     }
 
     /// Whether every gradient of the last backward pass is finite (one device sync).

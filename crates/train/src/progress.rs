@@ -84,7 +84,16 @@ pub(crate) fn summary_line(m: &EpochMetrics, epochs: usize) -> String {
         m.lr,
         m.seconds,
         m.images_per_sec
-    )
+    ) + &skipped_note(m.skipped_steps)
+}
+
+/// ` | 3 steps skipped (non-finite gradients)`, or nothing when every step was applied.
+fn skipped_note(skipped: u64) -> String {
+    match skipped {
+        0 => String::new(),
+        1 => " | 1 step skipped (non-finite gradients)".into(),
+        n => format!(" | {n} steps skipped (non-finite gradients)"),
+    }
 }
 
 #[cfg(test)]
@@ -105,12 +114,25 @@ mod tests {
             images_per_sec: 640.0,
             train_top5: None,
             test_top5: None,
+            skipped_steps: 0,
         };
         let line = summary_line(&m, 10);
         assert!(line.starts_with("epoch 3/10 step 30"), "{line}");
         assert!(
             line.contains("acc 87.50%") && line.contains("640 img/s"),
             "{line}"
+        );
+        assert!(!line.contains("skipped"), "{line}");
+        let skipped = summary_line(
+            &EpochMetrics {
+                skipped_steps: 4,
+                ..m
+            },
+            10,
+        );
+        assert!(
+            skipped.ends_with("| 4 steps skipped (non-finite gradients)"),
+            "{skipped}"
         );
     }
 }

@@ -8,7 +8,7 @@ use crate::device::parse_device;
 use crate::interrupt::Interrupt;
 use crate::optimizer::{Sgd, SgdOptions};
 use crate::progress::EpochProgress;
-use crate::{MetricsLog, RecordedVersions, RunDir, TrainConfig, TrainError};
+use crate::{MetricsLog, RecordedVersions, RunDir, StepOutcome, TrainConfig, TrainError};
 use deepskip_data::Dataset;
 use deepskip_models::{ModelSpec, Network};
 use deepskip_report::schema::{EpochMetrics, RunState, RunStatus};
@@ -98,6 +98,7 @@ pub fn train_from(
         interrupt: Interrupt::new(options.interrupt.clone()),
         progress: options.progress,
         scaler: (config.amp && device.is_cuda()).then(LossScaler::new),
+        overflow_reported: std::cell::Cell::new(false),
     };
     let status = match trainer.restore(resuming)? {
         Some(settled) => settled,
@@ -151,6 +152,8 @@ struct Trainer<'a> {
     progress: bool,
     /// Loss scaling, with `--amp` on CUDA only.
     scaler: Option<LossScaler>,
+    /// Whether the overflow of a BN running statistic was already reported (once a run).
+    overflow_reported: std::cell::Cell<bool>,
 }
 
 impl Trainer<'_> {
@@ -236,14 +239,30 @@ impl Trainer<'_> {
         Ok(status)
     }
 
-    /// Writes a checkpoint unless the weights have become non-finite (the last update overflowed
-    /// though its loss was finite): then the previous checkpoint stays the last good one and the
-    /// run is diverged.
+    /// Writes a checkpoint unless a trainable weight has become non-finite: then the previous
+    /// checkpoint stays the last good one and the run is diverged. BN running statistics may
+    /// overflow f32 while every weight and the loss stay finite (a deep PlainNet's activations
+    /// grow past 1e16): that run still trains, at chance, which is the paper's result, so it is
+    /// checkpointed with a warning rather than called diverged; its eval-mode numbers are then
+    /// meaningless, and the analysis uses batch statistics.
     fn checkpoint(&self, status: &RunStatus) -> Result<(), TrainError> {
-        if !self.weights_finite() {
+        let non_finite = self.non_finite_variables(true);
+        if let Some(first) = non_finite.first() {
             return Err(TrainError::NonFiniteWeights {
                 step: self.position.step,
+                count: non_finite.len(),
+                first: first.clone(),
             });
+        }
+        if !self.overflow_reported.get() {
+            if let Some(first) = self.non_finite_variables(false).first() {
+                self.overflow_reported.set(true);
+                eprintln!(
+                    "warning: BN running statistics overflowed by step {} (first {first}); \
+                     eval-mode test numbers of this run are not meaningful",
+                    self.position.step
+                );
+            }
         }
         checkpoint::save(
             &self.dir.checkpoint_dir(),
@@ -264,21 +283,27 @@ impl Trainer<'_> {
     ) -> Result<Option<RunStatus>, TrainError> {
         match self.checkpoint(&self.status(state, reason)) {
             Ok(()) => Ok(None),
-            Err(TrainError::NonFiniteWeights { step }) => {
-                let reason = format!("weights became non-finite by step {step}");
-                self.settle(RunState::Diverged, Some(reason)).map(Some)
-            }
+            Err(e @ TrainError::NonFiniteWeights { .. }) => self
+                .settle(RunState::Diverged, Some(e.to_string()))
+                .map(Some),
             Err(e) => Err(e),
         }
     }
 
-    fn weights_finite(&self) -> bool {
-        tch::no_grad(|| {
+    /// Names of the variables holding a NaN or infinity: the trainable weights only, or
+    /// everything else (BN running statistics), sorted.
+    fn non_finite_variables(&self, trainable: bool) -> Vec<String> {
+        let mut names: Vec<String> = tch::no_grad(|| {
             self.vs
                 .variables()
-                .values()
-                .all(|t| t.isfinite().all().int64_value(&[]) != 0)
-        })
+                .into_iter()
+                .filter(|(_, t)| t.requires_grad() == trainable)
+                .filter(|(_, t)| t.isfinite().all().int64_value(&[]) == 0)
+                .map(|(name, _)| name)
+                .collect()
+        });
+        names.sort();
+        names
     }
 
     fn run_epoch(&mut self, epoch: usize) -> Result<EpochEnd, TrainError> {
@@ -318,18 +343,24 @@ impl Trainer<'_> {
                 )));
             }
             self.sgd.zero_grad();
-            match self.scaler.as_mut() {
+            let outcome = match self.scaler.as_mut() {
                 Some(scaler) => {
                     (&loss * scaler.scale()).backward();
                     let scale = scaler.scale();
-                    if scaler.update(self.sgd.grads_finite()) {
+                    let outcome =
+                        StepOutcome::from_grads_finite(scaler.update(self.sgd.grads_finite()));
+                    if outcome == StepOutcome::Applied {
                         self.sgd.step(lr, scale);
                     }
+                    outcome
                 }
                 None => {
                     loss.backward();
-                    self.sgd.step(lr, 1.0);
+                    self.sgd.step_if_finite(lr, 1.0)
                 }
+            };
+            if outcome.is_skipped() {
+                tally.skipped_steps += 1;
             }
 
             let n = labels.size()[0] as u64;
@@ -368,6 +399,7 @@ impl Trainer<'_> {
             images_per_sec: tally.seen as f64 / tally.seconds.max(1e-9),
             train_top5: self.source.top5().then(|| tally.correct_top5 as f64 / seen),
             test_top5: test.top5,
+            skipped_steps: tally.skipped_steps,
         };
         progress.finish(&metrics);
         Ok(EpochEnd::Completed(metrics))

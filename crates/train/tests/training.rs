@@ -4,8 +4,10 @@
 use deepskip_data::{Augmentation, Dataset, DatasetName, ImageSet, ImageShape, Normalization};
 use deepskip_models::{ModelSpec, Network};
 use deepskip_report::schema::{EpochMetrics, RunState};
+use deepskip_train::checkpoint::{EpochTally, Position};
 use deepskip_train::{
-    load_trained, train, LrSchedule, MetricsLog, RunDir, RunOptions, Sgd, SgdOptions, TrainConfig,
+    load_trained, train, LrSchedule, MetricsLog, RunDir, RunOptions, RunOutcome, Sgd, SgdOptions,
+    StepOutcome, TrainConfig,
 };
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -157,6 +159,7 @@ fn a_run_writes_its_files_and_learns_the_fixture() {
         metrics.iter().map(|m| m.epoch).collect::<Vec<_>>(),
         [1, 2, 3]
     );
+    assert!(metrics.iter().all(|m| m.skipped_steps == 0), "{metrics:?}");
     // Step schedule over 12 steps: x0.1 from step 6 and 9, x0.001 from step 11 (0-based).
     assert!((metrics[2].lr - 0.05e-3).abs() < 1e-12, "{}", metrics[2].lr);
     assert!(metrics[2].train_loss < metrics[0].train_loss, "{metrics:?}");
@@ -193,6 +196,25 @@ fn a_run_writes_its_files_and_learns_the_fixture() {
     );
 }
 
+/// Trains `cfg` into `run` with the stop flag already set, checks that it stopped at
+/// `(epoch, step)`, then resumes it to the end.
+fn interrupt_then_resume(cfg: &TrainConfig, run: &Path, stopped_at: (usize, u64)) -> RunOutcome {
+    let stop = RunOptions {
+        interrupt: Some(Arc::new(AtomicBool::new(true))),
+        ..quiet()
+    };
+    let stopped = train(cfg, &dataset(), run, &stop).unwrap();
+    assert_eq!(stopped.status.state, RunState::Interrupted);
+    assert_eq!((stopped.status.epoch, stopped.status.step), stopped_at);
+    let resume = RunOptions {
+        resume: true,
+        ..quiet()
+    };
+    let resumed = train(cfg, &dataset(), run, &resume).unwrap();
+    assert_eq!(resumed.status.state, RunState::Finished);
+    resumed
+}
+
 #[test]
 fn an_interrupted_and_resumed_run_matches_an_uninterrupted_one() {
     let tmp = tempfile::tempdir().unwrap();
@@ -201,24 +223,7 @@ fn an_interrupted_and_resumed_run_matches_an_uninterrupted_one() {
     train(&cfg, &dataset(), &whole, &quiet()).unwrap();
 
     // A flag already set stops after the first step of epoch 1, mid-epoch.
-    let stop = RunOptions {
-        interrupt: Some(Arc::new(AtomicBool::new(true))),
-        ..quiet()
-    };
-    let stopped = train(&cfg, &dataset(), &split, &stop).unwrap();
-    assert_eq!(stopped.status.state, RunState::Interrupted);
-    assert_eq!((stopped.status.epoch, stopped.status.step), (0, 1));
-    let resumed = train(
-        &cfg,
-        &dataset(),
-        &split,
-        &RunOptions {
-            resume: true,
-            ..quiet()
-        },
-    )
-    .unwrap();
-    assert_eq!(resumed.status.state, RunState::Finished);
+    interrupt_then_resume(&cfg, &split, (0, 1));
 
     let read = |p: &Path| MetricsLog::new(p.join("metrics.jsonl")).read().unwrap();
     let (a, b) = (read(&whole), read(&split));
@@ -243,24 +248,7 @@ fn resuming_at_an_epoch_boundary_matches_too() {
         ..config("resnet-8", 2)
     };
     let uninterrupted = train(&cfg, &dataset(), &whole, &quiet()).unwrap();
-    let stop = RunOptions {
-        interrupt: Some(Arc::new(AtomicBool::new(true))),
-        ..quiet()
-    };
-    let stopped = train(&cfg, &dataset(), &split, &stop).unwrap();
-    assert_eq!(stopped.status.state, RunState::Interrupted);
-    assert_eq!((stopped.status.epoch, stopped.status.step), (1, 1));
-    let resumed = train(
-        &cfg,
-        &dataset(),
-        &split,
-        &RunOptions {
-            resume: true,
-            ..quiet()
-        },
-    )
-    .unwrap();
-    assert_eq!(resumed.status.state, RunState::Finished);
+    let resumed = interrupt_then_resume(&cfg, &split, (1, 1));
     assert_eq!(
         resumed.final_metrics.as_ref().map(comparable),
         uninterrupted.final_metrics.as_ref().map(comparable)
@@ -269,10 +257,12 @@ fn resuming_at_an_epoch_boundary_matches_too() {
 
 #[test]
 fn a_huge_learning_rate_diverges_cleanly() {
+    // BN makes the forward pass scale-invariant, so only a rate that overflows the classifier
+    // (and with it the loss) forces a NaN; 1e6 merely overflows running variances.
     let tmp = tempfile::tempdir().unwrap();
     let run = tmp.path().join("nan");
     let cfg = TrainConfig {
-        lr: 1e6,
+        lr: 1e30,
         ..config("resnet-8", 4)
     };
     let outcome = train(&cfg, &dataset(), &run, &quiet()).unwrap();
@@ -299,4 +289,62 @@ fn a_huge_learning_rate_diverges_cleanly() {
             );
         }
     }
+}
+
+fn all_equal(t: &Tensor, value: f64) -> bool {
+    t.eq(value).all().int64_value(&[]) == 1
+}
+
+/// `sum(sqrt(w))` at `w = 0` is a finite loss (0) with an infinite gradient: the guarded step
+/// must leave every weight and momentum buffer as it was; a finite gradient then steps.
+#[test]
+fn a_step_with_infinite_gradients_is_skipped_and_changes_nothing() {
+    let vs = VarStore::new(Device::Cpu);
+    let w = vs.root().var("w", &[2, 2], tch::nn::Init::Const(0.0));
+    let v = vs.root().var("v", &[3], tch::nn::Init::Const(1.0));
+    let mut sgd = Sgd::new(
+        &vs,
+        SgdOptions {
+            momentum: 0.9,
+            nesterov: false,
+            weight_decay: 1e-4,
+            decay_bn_and_bias: true,
+        },
+    );
+    sgd.zero_grad();
+    let loss = w.sqrt().sum(tch::Kind::Float) + v.sum(tch::Kind::Float);
+    assert_eq!(loss.double_value(&[]), 3.0);
+    loss.backward();
+    assert!(!sgd.grads_finite());
+    assert_eq!(sgd.step_if_finite(0.1, 1.0), StepOutcome::Skipped);
+    assert!(all_equal(&w, 0.0) && all_equal(&v, 1.0));
+    for (name, buffer) in sgd.named_buffers() {
+        assert!(all_equal(&buffer, 0.0), "momentum of {name} changed");
+    }
+
+    sgd.zero_grad();
+    (w.sum(tch::Kind::Float) + v.sum(tch::Kind::Float)).backward();
+    assert_eq!(sgd.step_if_finite(0.1, 1.0), StepOutcome::Applied);
+    assert!(all_equal(&w, -0.1), "{w}");
+}
+
+#[test]
+fn skipped_steps_read_as_zero_from_older_metrics_and_checkpoints() {
+    let old_line = r#"{"epoch":1,"step":31,"train_loss":2.3,"train_acc":0.1,"test_loss":2.3,
+        "test_acc":0.1,"lr":0.01,"seconds":5.0,"images_per_sec":200.0}"#;
+    let metrics: EpochMetrics = serde_json::from_str(old_line).unwrap();
+    assert_eq!(metrics.skipped_steps, 0);
+    let old_position = r#"{"epochs_done":1,"step":40,"batch_in_epoch":3,
+        "partial":{"loss_sum":6.9,"correct":3,"seen":48,"seconds":1.5}}"#;
+    let position: Position = serde_json::from_str(old_position).unwrap();
+    assert_eq!(
+        (position.partial.seen, position.partial.skipped_steps),
+        (48, 0)
+    );
+    let tally = EpochTally {
+        skipped_steps: 3,
+        ..position.partial
+    };
+    let text = serde_json::to_string(&tally).unwrap();
+    assert_eq!(serde_json::from_str::<EpochTally>(&text).unwrap(), tally);
 }

@@ -1,4 +1,4 @@
-//! Hidden representations: one eval-mode forward pass with taps, each tapped layer analysed as
+//! Hidden representations: one forward pass with taps, each tapped layer analysed as
 //! it arrives, in groups of the analysis pool size, so at most one group of N x D outputs is
 //! held at a time (never all layers).
 
@@ -26,8 +26,30 @@ struct TappedLayer {
     data: TensorData,
 }
 
-/// Runs `samples` through `network` in eval mode and analyses every selected layer.
+/// Which statistics the BN layers normalise with while the representations are taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BnStatistics {
+    /// Statistics of the analysed samples themselves (train-mode BN): the representation the
+    /// gradient sees during training, which is what the paper's argument is about. It also
+    /// stays meaningful when a deep PlainNet's running variances overflowed f32.
+    Batch,
+    /// The running averages stored in the checkpoint (eval mode).
+    Running,
+}
+
+/// How the analysis runs its forward passes.
+#[derive(Debug, Clone, Copy)]
+pub struct ForwardPass {
+    pub device: Device,
+    /// Samples per forward pass.
+    pub chunk: usize,
+    pub bn: BnStatistics,
+}
+
+/// Runs `samples` through `network` and analyses every selected layer.
 ///
+/// With [`BnStatistics::Batch`] all samples go through in one pass (the statistics are over
+/// all of them); the running statistics this updates are never saved.
 /// With `chunk >= samples.len()` there is a single forward pass and each layer is analysed
 /// while the pass continues. With smaller chunks (bounded device memory) the layers are taken
 /// a group at a time, one pass over the chunks per group, so host memory stays one group of
@@ -36,11 +58,16 @@ pub fn analyse_hidden(
     network: &Network,
     samples: Arc<ImageSet>,
     normalization: &Normalization,
-    device: Device,
+    pass: ForwardPass,
     selection: &LayerSelection,
-    chunk: usize,
     many: &ManyLayers,
 ) -> anyhow::Result<HiddenAnalysis> {
+    anyhow::ensure!(
+        pass.bn == BnStatistics::Running || pass.chunk >= samples.len(),
+        "batch statistics are taken over all {} samples in one pass: drop --chunk, or use \
+         --bn running to analyse in chunks",
+        samples.len()
+    );
     let selected: Vec<usize> = network
         .layers()
         .iter()
@@ -49,66 +76,45 @@ pub fn analyse_hidden(
         .collect();
     let group = many.thread_count();
     let mut out = HiddenAnalysis::default();
-    let chunk = chunk.max(1);
+    let chunk = pass.chunk.max(1);
     if chunk >= samples.len() {
         let mut pending = Vec::with_capacity(group);
-        let mut failure = None;
         forward_chunks(
             network,
             &samples,
             normalization,
-            device,
-            samples.len(),
+            ForwardPass {
+                chunk: samples.len(),
+                ..pass
+            },
             selection,
             &mut |layer| {
-                if failure.is_some() {
-                    return;
+                pending.push(layer);
+                if pending.len() >= group {
+                    analyse_group(std::mem::take(&mut pending), many, &mut out);
                 }
-                match layer {
-                    Ok(layer) => {
-                        pending.push(layer);
-                        if pending.len() >= group {
-                            analyse_group(std::mem::take(&mut pending), many, &mut out);
-                        }
-                    }
-                    Err(err) => failure = Some(err),
-                }
+                Ok(())
             },
         )?;
-        if let Some(err) = failure {
-            return Err(err);
-        }
         analyse_group(pending, many, &mut out);
     } else {
         for indices in selected.chunks(group) {
             let only = LayerSelection::Only(indices.to_vec());
             let mut gathered: Vec<TappedLayer> = Vec::with_capacity(indices.len());
-            let mut failure = None;
             forward_chunks(
                 network,
                 &samples,
                 normalization,
-                device,
-                chunk,
+                ForwardPass { chunk, ..pass },
                 &only,
-                &mut |layer| {
-                    let merged = layer.and_then(|layer| {
-                        match gathered.iter_mut().find(|g| g.index == layer.index) {
-                            Some(g) => g.data.append_samples(layer.data),
-                            None => {
-                                gathered.push(layer);
-                                Ok(())
-                            }
-                        }
-                    });
-                    if let Err(err) = merged {
-                        failure.get_or_insert(err);
+                &mut |layer| match gathered.iter_mut().find(|g| g.index == layer.index) {
+                    Some(g) => g.data.append_samples(layer.data),
+                    None => {
+                        gathered.push(layer);
+                        Ok(())
                     }
                 },
             )?;
-            if let Some(err) = failure {
-                return Err(err);
-            }
             analyse_group(gathered, many, &mut out);
         }
     }
@@ -118,31 +124,47 @@ pub fn analyse_hidden(
 }
 
 /// Forward passes over `samples` in batches of `chunk`, handing each tap to `on_layer` as a
-/// host copy.
+/// host copy. The first failure (copying a tap or in `on_layer`) is returned; the taps after
+/// it are skipped, since the tap callback cannot stop the pass itself.
 fn forward_chunks(
     network: &Network,
     samples: &Arc<ImageSet>,
     normalization: &Normalization,
-    device: Device,
-    chunk: usize,
+    pass: ForwardPass,
     selection: &LayerSelection,
-    on_layer: &mut dyn FnMut(anyhow::Result<TappedLayer>),
+    on_layer: &mut dyn FnMut(TappedLayer) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    for batch in eval_batches(Arc::clone(samples), normalization, chunk) {
-        let (images, _) = batch.to_tensors(device);
+    let mut failure = None;
+    for batch in eval_batches(Arc::clone(samples), normalization, pass.chunk) {
+        let (images, _) = batch.to_tensors(pass.device);
         // Only the taps matter; the logits are dropped.
         let _logits = tch::no_grad(|| {
-            network.forward_with_taps(&images, false, selection, &mut |tap| {
-                let copied = TensorData::from_tensor(tap.output)
-                    .with_context(|| format!("layer {} ({})", tap.index, tap.name))
-                    .map(|data| TappedLayer {
-                        index: tap.index,
-                        name: tap.name.to_owned(),
-                        data,
-                    });
-                on_layer(copied);
-            })
+            network.forward_with_taps(
+                &images,
+                pass.bn == BnStatistics::Batch,
+                selection,
+                &mut |tap| {
+                    if failure.is_some() {
+                        return;
+                    }
+                    let handled = TensorData::from_tensor(tap.output)
+                        .with_context(|| format!("layer {} ({})", tap.index, tap.name))
+                        .and_then(|data| {
+                            on_layer(TappedLayer {
+                                index: tap.index,
+                                name: tap.name.to_owned(),
+                                data,
+                            })
+                        });
+                    if let Err(err) = handled {
+                        failure = Some(err);
+                    }
+                },
+            )
         });
+        if let Some(err) = failure {
+            return Err(err);
+        }
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ mod samples;
 mod tensor_data;
 mod weights;
 
-pub use hidden::{analyse_hidden, HiddenAnalysis};
+pub use hidden::{analyse_hidden, BnStatistics, ForwardPass, HiddenAnalysis};
 pub use layer_selection::parse_layer_selection;
 pub use output::{write_analysis, AnalysisFiles};
 pub use samples::{fixed_sample, ANALYSIS_SEED};

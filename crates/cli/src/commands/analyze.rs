@@ -3,7 +3,7 @@
 
 use crate::analysis::{
     analyse_hidden, analyse_weights, fixed_sample, parse_layer_selection, write_analysis,
-    AnalysisFiles,
+    AnalysisFiles, BnStatistics, ForwardPass,
 };
 use anyhow::Context;
 use clap::{Args, ValueEnum};
@@ -51,6 +51,11 @@ pub struct AnalyzeArgs {
     /// group, to bound host memory (default: all samples in one pass).
     #[arg(long)]
     pub chunk: Option<usize>,
+    /// BN statistics while the representations are taken: `batch` (of the analysed samples,
+    /// as in training; needs all samples in one pass) or `running` (the checkpoint's averages,
+    /// eval mode).
+    #[arg(long, value_enum, default_value_t = BnStatistics::Batch)]
+    pub bn: BnStatistics,
     /// Layers factorised at once (default: 1, or one per core when OPENBLAS_NUM_THREADS=1).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -92,9 +97,12 @@ impl AnalyzeArgs {
             &trained.network,
             Arc::clone(&samples),
             &dataset.normalization,
-            device,
+            ForwardPass {
+                device,
+                chunk: self.chunk.unwrap_or(samples.len()),
+                bn: self.bn,
+            },
             &selection,
-            self.chunk.unwrap_or(samples.len()),
             &many,
         )?;
         let (weight_rows, weight_stats) = analyse_weights(&trained.network, &selection, &many)?;

@@ -148,10 +148,14 @@ fn execute(
     });
     let started = Instant::now();
     let result = (|| -> anyhow::Result<RunOutcome> {
-        let resume = match action {
+        let resume = match &action {
             RunAction::Done => {
                 let state = read_status(&run_dir).map_or(RunState::Finished, |s| s.state);
-                println!("{tag}: already done ({}), skipped", state_word(state));
+                println!(
+                    "{tag}: already done ({}){}",
+                    state_word(state),
+                    accuracy_note(&run_dir)
+                );
                 return Ok(RunOutcome::Completed {
                     state,
                     device: name.clone(),
@@ -218,7 +222,8 @@ fn execute(
     })();
     match result {
         Ok(outcome) => {
-            if let RunOutcome::Completed { state, .. } = &outcome {
+            let already_done = action == RunAction::Done;
+            if let (RunOutcome::Completed { state, .. }, false) = (&outcome, already_done) {
                 println!(
                     "{tag}: {} in {:.0} s{}",
                     state_word(*state),

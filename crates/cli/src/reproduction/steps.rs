@@ -54,9 +54,12 @@ pub fn analyze(
         &trained.network,
         Arc::clone(&samples),
         &dataset.normalization,
-        device,
+        analysis::ForwardPass {
+            device,
+            chunk: samples.len(),
+            bn: analysis::BnStatistics::Batch,
+        },
         &selection,
-        samples.len(),
         &many,
     )?;
     let (weight_rows, weight_stats) =

@@ -219,6 +219,7 @@ mod tests {
             images_per_sec: 100.0,
             train_top5: None,
             test_top5: None,
+            skipped_steps: 0,
         }
     }
 

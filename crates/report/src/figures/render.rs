@@ -45,6 +45,17 @@ pub struct Figure {
     pub png: Vec<u8>,
 }
 
+/// A figure's name becomes a file name: a data set such as `idx:/data/kmnist` must not turn
+/// into folders, so every character outside `[A-Za-z0-9._-]` becomes `_`.
+fn file_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '_' | '-' => c,
+            _ => '_',
+        })
+        .collect()
+}
+
 pub(crate) fn render(
     plot: &impl Plot,
     kind: FigureKind,
@@ -52,7 +63,7 @@ pub(crate) fn render(
     caption: String,
 ) -> Result<Figure, ReportError> {
     font::ensure_registered()?;
-    let name = plot.name();
+    let name = file_safe(&plot.name());
     let (w, h) = plot.size();
     let plot_err = |e: Box<dyn std::error::Error>| ReportError::Plot {
         figure: name.clone(),
@@ -101,4 +112,18 @@ fn encode_png(name: &str, w: u32, h: u32, pixels: Vec<u8>) -> Result<Vec<u8>, Re
         .write_to(&mut bytes, image::ImageFormat::Png)
         .map_err(|e| err(e.to_string()))?;
     Ok(bytes.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_safe;
+
+    #[test]
+    fn figure_names_of_idx_data_sets_stay_one_file_name() {
+        assert_eq!(
+            file_safe("condition_hidden_idx:/tmp/x y"),
+            "condition_hidden_idx__tmp_x_y"
+        );
+        assert_eq!(file_safe("training_cifar10"), "training_cifar10");
+    }
 }
