@@ -1,9 +1,7 @@
 //! deepskip-models.
 #![doc = include_str!("../README.md")]
 
-mod basic_block;
 mod blueprint;
-mod bottleneck_block;
 mod conv_bn;
 mod device;
 mod error;
@@ -11,6 +9,7 @@ mod family;
 mod flops;
 pub mod init;
 mod network;
+mod residual_block;
 mod selection;
 mod shortcut;
 mod spec;

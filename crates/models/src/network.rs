@@ -1,44 +1,14 @@
 //! [`Network`]: every family built from a [`ModelSpec`], with streamed per-layer taps.
 
-use crate::basic_block::BasicBlock;
 use crate::blueprint::Blueprint;
-use crate::bottleneck_block::BottleneckBlock;
 use crate::error::ModelError;
 use crate::init::linear_config;
+use crate::residual_block::ResidualBlock;
 use crate::selection::{LayerInfo, LayerSelection, LayerWeight, Tap};
 use crate::shortcut::ShortcutPath;
 use crate::spec::ModelSpec;
 use crate::stem::Stem;
 use tch::{nn, Tensor};
-
-#[derive(Debug)]
-enum Block {
-    Basic(Box<BasicBlock>),
-    Bottleneck(Box<BottleneckBlock>),
-}
-
-impl Block {
-    fn forward(&self, xs: &Tensor, train: bool, emit: &mut dyn FnMut(usize, &Tensor)) -> Tensor {
-        match self {
-            Block::Basic(b) => b.forward(xs, train, emit),
-            Block::Bottleneck(b) => b.forward(xs, train, emit),
-        }
-    }
-
-    fn weights(&self) -> Vec<&Tensor> {
-        match self {
-            Block::Basic(b) => b.weights().to_vec(),
-            Block::Bottleneck(b) => b.weights().to_vec(),
-        }
-    }
-
-    fn shortcut_mut(&mut self) -> &mut ShortcutPath {
-        match self {
-            Block::Basic(b) => &mut b.shortcut,
-            Block::Bottleneck(b) => &mut b.shortcut,
-        }
-    }
-}
 
 /// A PlainNet, ResNet, ResNeXt or PlainNeXt of any supported depth.
 ///
@@ -48,7 +18,7 @@ impl Block {
 pub struct Network {
     spec: ModelSpec,
     stem: Stem,
-    blocks: Vec<Block>,
+    blocks: Vec<ResidualBlock>,
     fc: nn::Linear,
     layers: Vec<LayerInfo>,
 }
@@ -63,17 +33,10 @@ impl Network {
         spec.validate()?;
         let plan = Blueprint::of(spec);
         let stem = Stem::new(&(vs / "stem"), &plan.stem);
-        let mut blocks: Vec<Block> = plan
+        let mut blocks: Vec<ResidualBlock> = plan
             .blocks
             .iter()
-            .map(|b| {
-                let p = block_path(vs, &b.name);
-                if b.convs.len() == 2 {
-                    Block::Basic(Box::new(BasicBlock::new(&p, b)))
-                } else {
-                    Block::Bottleneck(Box::new(BottleneckBlock::new(&p, b)))
-                }
-            })
+            .map(|b| ResidualBlock::new(&block_path(vs, &b.name), b))
             .collect();
         let fc = nn::linear(
             vs / "fc",
@@ -82,7 +45,7 @@ impl Network {
             linear_config(),
         );
         for (block, b) in blocks.iter_mut().zip(&plan.blocks) {
-            *block.shortcut_mut() = ShortcutPath::new(&block_path(vs, &b.name), &b.shortcut);
+            block.shortcut = ShortcutPath::new(&block_path(vs, &b.name), &b.shortcut);
         }
         let layers = plan
             .layer_names()
@@ -149,7 +112,7 @@ impl Network {
     /// Each weighted layer's weight in the numbering of [`Network::layers`].
     pub fn layer_weights(&self) -> Vec<LayerWeight> {
         let weights = std::iter::once(self.stem.weight())
-            .chain(self.blocks.iter().flat_map(Block::weights))
+            .chain(self.blocks.iter().flat_map(ResidualBlock::weights))
             .chain(std::iter::once(&self.fc.ws));
         weights
             .zip(&self.layers)

@@ -10,8 +10,14 @@ fn spec(name: &str) -> ModelSpec {
 }
 
 /// libtorch's generator is global and tests run on parallel threads: seeding and initialising
-/// must not interleave, or "same seed" would not mean same weights.
+/// must not interleave with any other draw, or "same seed" would not mean same weights.
 static SEEDED_INIT: Mutex<()> = Mutex::new(());
+
+/// A random input, drawn under the same lock as the seeded initialisations.
+fn randn(shape: &[i64], device: Device) -> Tensor {
+    let _guard = SEEDED_INIT.lock().unwrap_or_else(|e| e.into_inner());
+    Tensor::randn(shape, (Kind::Float, device))
+}
 
 fn build(spec: &ModelSpec, seed: i64) -> (nn::VarStore, Network) {
     let _guard = SEEDED_INIT.lock().unwrap_or_else(|e| e.into_inner());
@@ -70,7 +76,7 @@ fn output_shapes_for_mnist_cifar_and_imagenet_inputs() {
     for (name, channels, classes, input) in cases {
         let s = spec(name).with_input(channels, classes).unwrap();
         let (_vs, net) = build(&s, 1);
-        let x = Tensor::randn(input, (Kind::Float, Device::Cpu));
+        let x = randn(&input, Device::Cpu);
         let y = tch::no_grad(|| net.forward_t(&x, false));
         assert_eq!(y.size(), vec![input[0], classes], "{name}");
         assert!(
@@ -155,7 +161,7 @@ fn initialisation_is_he_normal_fan_out_without_conv_bias() {
 fn taps_stream_every_weighted_layer_with_documented_shapes() {
     let s = spec("resnet-20").with_input(1, 10).unwrap();
     let (_vs, net) = build(&s, 2);
-    let x = Tensor::randn([3, 1, 28, 28], (Kind::Float, Device::Cpu));
+    let x = randn(&[3, 1, 28, 28], Device::Cpu);
     let mut seen = Vec::new();
     let logits = tch::no_grad(|| {
         net.forward_with_taps(&x, false, &LayerSelection::All, &mut |tap| {
@@ -185,7 +191,7 @@ fn taps_stream_every_weighted_layer_with_documented_shapes() {
 fn taps_follow_the_documented_definitions() {
     let s = spec("resnet-20");
     let (_vs, net) = build(&s, 4);
-    let x = Tensor::randn([2, 3, 32, 32], (Kind::Float, Device::Cpu));
+    let x = randn(&[2, 3, 32, 32], Device::Cpu);
     let mut outs: Vec<Tensor> = Vec::new();
     let logits = tch::no_grad(|| {
         net.forward_with_taps(&x, false, &LayerSelection::All, &mut |tap| {
@@ -226,7 +232,7 @@ fn taps_follow_the_documented_definitions() {
 fn selection_returns_only_the_chosen_layers() {
     let s = spec("resnext-29");
     let (_vs, net) = build(&s, 5);
-    let x = Tensor::randn([2, 3, 32, 32], (Kind::Float, Device::Cpu));
+    let x = randn(&[2, 3, 32, 32], Device::Cpu);
     let chosen = vec![29, 1, 12, 11];
     let selection = LayerSelection::Only(chosen.clone());
     selection.validate(s.layer_count()).unwrap();
@@ -255,7 +261,7 @@ fn selection_returns_only_the_chosen_layers() {
 fn imagenet_taps_at_small_input() {
     let s = spec("resnet-50");
     let (_vs, net) = build(&s, 6);
-    let x = Tensor::randn([1, 3, 64, 64], (Kind::Float, Device::Cpu));
+    let x = randn(&[1, 3, 64, 64], Device::Cpu);
     let mut seen = Vec::new();
     let sel = LayerSelection::Only(vec![1, 2, 3, 4, 50]);
     let _ = tch::no_grad(|| {

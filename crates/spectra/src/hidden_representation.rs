@@ -3,8 +3,8 @@
 
 use crate::condition_number::{ConditionNumber, Tolerance};
 use crate::element::Element;
-use crate::error::{Result, SpectraError};
-use crate::matrix::{check_len, promote};
+use crate::error::Result;
+use crate::matrix::{check_unfoldable, flattened, promote, unfolded_condition_number};
 use ndarray::{ArrayView2, ArrayViewD, Axis, IxDyn};
 
 /// One layer's output for N samples: `data` in row-major order with `shape` `[N, ...]`
@@ -18,16 +18,12 @@ pub struct HiddenRepresentation<'a> {
 impl<'a> HiddenRepresentation<'a> {
     /// Checks that `data` matches `shape` and that there are at least two dimensions.
     pub fn new(data: &'a [f32], shape: &'a [usize]) -> Result<Self> {
-        check_len("hidden representation", data.len(), shape)?;
-        if shape.len() < 2 {
-            return Err(SpectraError::TooFewDimensions {
-                what: "hidden representation".to_owned(),
-                shape: shape.to_vec(),
-                ndim: shape.len(),
-                min: 2,
-                hint: "the first dimension is the sample index; pass [N, D] or [N, C, H, W]",
-            });
-        }
+        check_unfoldable(
+            "hidden representation",
+            data,
+            shape,
+            "the first dimension is the sample index; pass [N, D] or [N, C, H, W]",
+        )?;
         Ok(Self { data, shape })
     }
 
@@ -38,13 +34,7 @@ impl<'a> HiddenRepresentation<'a> {
 
     /// The condition number of the N x D matrix (samples stacked as rows).
     pub fn condition_number(&self, tolerance: Tolerance) -> Result<ConditionNumber> {
-        let (n, d) = self.matrix_shape();
-        let view = ArrayView2::from_shape((n, d), self.data).expect("length checked in new");
-        ConditionNumber::of_owned(
-            promote(&view, "hidden representation")?,
-            <f32 as Element>::EPSILON,
-            tolerance,
-        )
+        unfolded_condition_number("hidden representation", self.data, self.shape, tolerance)
     }
 
     /// One condition number per mode: mode k unfolds the tensor to `shape[k] x (product of the
@@ -71,18 +61,6 @@ impl<'a> HiddenRepresentation<'a> {
             })
             .collect()
     }
-}
-
-/// `(shape[mode], product of the other extents)`.
-pub(crate) fn flattened(shape: &[usize], mode: usize) -> (usize, usize) {
-    let rows = shape[mode];
-    let cols = shape
-        .iter()
-        .enumerate()
-        .filter(|&(k, _)| k != mode)
-        .map(|(_, &e)| e)
-        .product();
-    (rows, cols)
 }
 
 fn moved_to_front(tensor: &ArrayViewD<'_, f32>, mode: usize) -> Vec<f32> {

@@ -1,6 +1,7 @@
 //! Promotion of input matrices (any layout, f32 or f64) to the row-major f64 matrices that the
 //! LAPACK routines factor, with the checks every entry point needs.
 
+use crate::condition_number::{ConditionNumber, Tolerance};
 use crate::element::Element;
 use crate::error::{Result, SpectraError};
 use ndarray::{Array2, ArrayView2};
@@ -44,4 +45,49 @@ pub fn check_len(what: &str, len: usize, shape: &[usize]) -> Result<()> {
             actual: len,
         })
     }
+}
+
+/// Checks a row-major f32 tensor that will be unfolded to a matrix: `data` matches `shape`,
+/// and there are at least two dimensions (`hint` says what to pass instead).
+pub fn check_unfoldable(
+    what: &str,
+    data: &[f32],
+    shape: &[usize],
+    hint: &'static str,
+) -> Result<()> {
+    check_len(what, data.len(), shape)?;
+    if shape.len() < 2 {
+        return Err(SpectraError::TooFewDimensions {
+            what: what.to_owned(),
+            shape: shape.to_vec(),
+            ndim: shape.len(),
+            min: 2,
+            hint,
+        });
+    }
+    Ok(())
+}
+
+/// `(shape[mode], product of the other extents)`.
+pub fn flattened(shape: &[usize], mode: usize) -> (usize, usize) {
+    let rows = shape[mode];
+    let cols = shape
+        .iter()
+        .enumerate()
+        .filter(|&(k, _)| k != mode)
+        .map(|(_, &e)| e)
+        .product();
+    (rows, cols)
+}
+
+/// The condition number of a checked row-major f32 tensor unfolded to
+/// `shape[0] x (product of the rest)`, with the tolerance of f32 input.
+pub fn unfolded_condition_number(
+    what: &str,
+    data: &[f32],
+    shape: &[usize],
+    tolerance: Tolerance,
+) -> Result<ConditionNumber> {
+    let view = ArrayView2::from_shape(flattened(shape, 0), data).expect("length checked");
+    ConditionNumber::of_owned(promote(&view, what)?, <f32 as Element>::EPSILON, tolerance)
 }

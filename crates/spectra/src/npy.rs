@@ -4,7 +4,7 @@
 use crate::condition_number::{ConditionNumber, Tolerance};
 use crate::element::Element;
 use crate::error::{Result, SpectraError};
-use crate::hidden_representation::flattened;
+use crate::matrix::flattened;
 use ndarray::{ArrayD, ArrayView2};
 use ndarray_npy::{ReadNpyError, ReadNpyExt};
 use std::io::Cursor;

@@ -12,6 +12,7 @@ use deepskip_train::{
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::sync::{Mutex, MutexGuard};
 use tch::nn::{ModuleT, VarStore};
 use tch::{Device, Tensor};
 
@@ -23,6 +24,13 @@ const SHAPE: ImageShape = ImageShape {
 const CLASSES: usize = 4;
 
 /// Class `c` is a bright 4x4 quadrant `c` on a noisy background: learnable in a few steps.
+/// libtorch's generator is global and tests run on parallel threads: a run seeded in one test
+/// must not initialise while another test draws, or "same seed" would not mean same weights.
+fn serial() -> MutexGuard<'static, ()> {
+    static SEEDED: Mutex<()> = Mutex::new(());
+    SEEDED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn image_set(per_class: usize, salt: u64) -> ImageSet {
     let mut images = Vec::new();
     let mut labels = Vec::new();
@@ -101,6 +109,7 @@ fn weights(run: &Path) -> Vec<(String, Tensor)> {
 
 #[test]
 fn loss_decreases_on_a_tiny_fixed_batch() {
+    let _serial = serial();
     let data = dataset();
     tch::manual_seed(0);
     let vs = VarStore::new(Device::Cpu);
@@ -149,6 +158,7 @@ impl SpecExt for ModelSpec {
 
 #[test]
 fn a_run_writes_its_files_and_learns_the_fixture() {
+    let _serial = serial();
     let tmp = tempfile::tempdir().unwrap();
     let run = tmp.path().join("run");
     let outcome = train(&config("resnet-8", 3), &dataset(), &run, &quiet()).unwrap();
@@ -217,6 +227,7 @@ fn interrupt_then_resume(cfg: &TrainConfig, run: &Path, stopped_at: (usize, u64)
 
 #[test]
 fn an_interrupted_and_resumed_run_matches_an_uninterrupted_one() {
+    let _serial = serial();
     let tmp = tempfile::tempdir().unwrap();
     let (whole, split) = (tmp.path().join("whole"), tmp.path().join("split"));
     let cfg = config("plainnet-8", 2);
@@ -239,6 +250,7 @@ fn an_interrupted_and_resumed_run_matches_an_uninterrupted_one() {
 
 #[test]
 fn resuming_at_an_epoch_boundary_matches_too() {
+    let _serial = serial();
     let tmp = tempfile::tempdir().unwrap();
     let (whole, split) = (tmp.path().join("whole"), tmp.path().join("split"));
     // One step per epoch: a flag set before the start stops the run right after epoch 1,
@@ -257,6 +269,7 @@ fn resuming_at_an_epoch_boundary_matches_too() {
 
 #[test]
 fn a_huge_learning_rate_diverges_cleanly() {
+    let _serial = serial();
     // BN makes the forward pass scale-invariant, so only a rate that overflows the classifier
     // (and with it the loss) forces a NaN; 1e6 merely overflows running variances.
     let tmp = tempfile::tempdir().unwrap();
@@ -299,6 +312,7 @@ fn all_equal(t: &Tensor, value: f64) -> bool {
 /// must leave every weight and momentum buffer as it was; a finite gradient then steps.
 #[test]
 fn a_step_with_infinite_gradients_is_skipped_and_changes_nothing() {
+    let _serial = serial();
     let vs = VarStore::new(Device::Cpu);
     let w = vs.root().var("w", &[2, 2], tch::nn::Init::Const(0.0));
     let v = vs.root().var("v", &[3], tch::nn::Init::Const(1.0));
@@ -330,6 +344,7 @@ fn a_step_with_infinite_gradients_is_skipped_and_changes_nothing() {
 
 #[test]
 fn skipped_steps_read_as_zero_from_older_metrics_and_checkpoints() {
+    let _serial = serial();
     let old_line = r#"{"epoch":1,"step":31,"train_loss":2.3,"train_acc":0.1,"test_loss":2.3,
         "test_acc":0.1,"lr":0.01,"seconds":5.0,"images_per_sec":200.0}"#;
     let metrics: EpochMetrics = serde_json::from_str(old_line).unwrap();
