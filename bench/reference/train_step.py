@@ -13,6 +13,7 @@ Takes the arguments of `deepskip-bench train-step` and prints the same JSON keys
 import argparse
 import json
 import math
+import os
 import resource
 import time
 
@@ -132,6 +133,30 @@ class Network(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(h, 1), 1))
 
 
+def heap_setting():
+    """How glibc malloc is configured: PyTorch leaves it alone, so only the environment can."""
+    for name in ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_"):
+        if name in os.environ:
+            return f"malloc as configured by {name}"
+    if "glibc.malloc." in os.environ.get("GLIBC_TUNABLES", ""):
+        return "malloc as configured by GLIBC_TUNABLES"
+    return "allocator defaults"
+
+
+class PhaseClock:
+    """Seconds since the last lap, CUDA synchronised first (as deepskip-bench's PhaseClock)."""
+
+    def __init__(self, device):
+        self.device, self.last = device, time.perf_counter()
+
+    def lap(self):
+        if self.device.type == "cuda":
+            torch.cuda.synchronize()
+        now = time.perf_counter()
+        seconds, self.last = now - self.last, now
+        return seconds
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--model", required=True)
@@ -154,20 +179,24 @@ def main():
     loss_scale = AMP_LOSS_SCALE if a.amp else 1.0
     net.train()
     step_seconds = []
+    phases = {"forward": [], "backward": [], "update": []}
     for step in range(a.warmup + a.steps):
-        start = time.perf_counter()
+        clock = PhaseClock(device)
         opt.zero_grad()
         with torch.autocast(device_type=a.device, enabled=a.amp):
             loss = F.cross_entropy(net(images).float(), labels)
+        forward = clock.lap()
         (loss * loss_scale).backward()
+        backward = clock.lap()
         if a.amp:
             for t in net.parameters():
                 t.grad.div_(loss_scale)
         opt.step()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
+        update = clock.lap()
         if step >= a.warmup:
-            step_seconds.append(time.perf_counter() - start)
+            step_seconds.append(forward + backward + update)
+            for name, seconds in zip(phases, (forward, backward, update)):
+                phases[name].append(seconds)
     print(json.dumps({
         "side": "pytorch",
         "model": a.model,
@@ -179,6 +208,8 @@ def main():
         "threads": torch.get_num_threads(),
         "torch_version": torch.__version__,
         "step_seconds": step_seconds,
+        "phase_seconds": phases,
+        "heap": heap_setting(),
         "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     }))
 

@@ -34,7 +34,7 @@ use train::{TrainResult, TrainSetup};
 /// Each comparison runs the two sides alternately (A B A B), one process per run, and reports
 /// the median of the per-pair ratios deepskip / reference. CPU: batch 32, width 0.25; with
 /// --device cuda: batch 128, full width, fp32 and AMP. --quick (under 5 minutes on 2 cores):
-/// 2 pairs of 2 timed steps, 8 + 16 matrices; the full run (under 20 minutes): 4 pairs of 5
+/// 3 pairs of 4 timed steps, 8 + 16 matrices; the full run (under 20 minutes): 5 pairs of 10
 /// steps, 164 + 164 matrices of 500 x 16,384 and 500 x 4,096.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
@@ -63,7 +63,7 @@ pub struct BenchArgs {
     /// Width multiplier (default: 0.25 on CPU, 1 on CUDA).
     #[arg(long)]
     pub width: Option<f64>,
-    /// A-B pairs per comparison (default: 2 quick, 4 full).
+    /// A-B pairs per comparison (default: 3 quick, 5 full).
     #[arg(long)]
     pub pairs: Option<usize>,
     /// Matrices per shape in the analysis (default: 8 and 16 quick, 164 and 164 full).
@@ -108,9 +108,9 @@ impl Plan {
         .to_string();
         let cuda = device == "cuda";
         let (default_counts, pairs, warmup, steps) = if args.quick {
-            ([8, 16], 2, 1, 2)
+            ([8, 16], 3, 1, 4)
         } else {
-            ([164, 164], 4, 2, 5)
+            ([164, 164], 5, 2, 10)
         };
         let counts = args.matrices.map_or(default_counts, |n| [n, n]);
         Ok(Plan {
@@ -267,7 +267,7 @@ fn notes(training: &[Value], analysis: &[Value], pipeline: &Value) -> Vec<String
         if let Some(ratio) = row["median_ratio"].as_f64().filter(|r| *r < 1.0) {
             notes.push(format!(
                 "{}: deepskip at {ratio:.2}x the reference, below the 1.0 target; see \
-                 bench/README.md (\"Where the targets are missed\") for the profile and cause",
+                 bench/README.md (\"Where a training step's time goes\") and bench.md's phase table",
                 row["label"].as_str().unwrap_or("?")
             ));
         }

@@ -4,6 +4,8 @@ use clap::Parser;
 use deepskip_cli::commands::Cli;
 
 fn main() -> std::process::ExitCode {
+    // Training frees and re-allocates every activation each step; see deepskip_train::heap.
+    deepskip_train::keep_freed_memory();
     let cli = Cli::parse();
     match cli.run() {
         Ok(code) => code,

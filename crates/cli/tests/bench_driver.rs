@@ -53,6 +53,25 @@ fn kappas(report: &Value) -> Vec<f64> {
         .collect()
 }
 
+/// Each timed step's forward, backward and update seconds add up to its step time, on either
+/// side (xtask's "where the time goes" table reads them).
+fn assert_phases_add_up(report: &Value) {
+    let phase = |name: &str| -> Vec<f64> {
+        let values = report["phase_seconds"][name].as_array();
+        let values = values.unwrap_or_else(|| panic!("no {name} phase in {report}"));
+        values.iter().map(|v| v.as_f64().unwrap()).collect()
+    };
+    let (forward, backward, update) = (phase("forward"), phase("backward"), phase("update"));
+    let steps = report["step_seconds"].as_array().unwrap();
+    assert_eq!(forward.len(), steps.len(), "{report}");
+    for (i, step) in steps.iter().enumerate() {
+        let parts = forward[i] + backward[i] + update[i];
+        assert!((parts - step.as_f64().unwrap()).abs() < 1e-9, "{report}");
+        assert!(forward[i] > 0.0 && backward[i] > 0.0, "{report}");
+    }
+    assert!(report["heap"].is_string(), "{report}");
+}
+
 #[test]
 fn train_step_reports_the_models_parameter_count_like_the_reference() {
     let args = [
@@ -66,6 +85,7 @@ fn train_step_reports_the_models_parameter_count_like_the_reference() {
     assert_eq!(ours["params"].as_u64(), Some(expected));
     assert_eq!(ours["step_seconds"].as_array().map(Vec::len), Some(1));
     assert!(ours["forward_flops_per_image"].as_u64().unwrap() > 0);
+    assert_phases_add_up(&ours);
     let Some(python) = reference_python("torch") else {
         eprintln!("skipped the PyTorch side: no venv python with torch next to $LIBTORCH");
         return;
@@ -81,6 +101,7 @@ fn train_step_reports_the_models_parameter_count_like_the_reference() {
         let mut all = vec!["train-step"];
         all.extend(&model_args);
         assert_eq!(theirs["params"], driver(&all)["params"], "{model}");
+        assert_phases_add_up(&theirs);
     }
 }
 

@@ -7,6 +7,7 @@ pub mod checkpoint;
 mod config;
 mod device;
 mod error;
+mod heap;
 mod imagenet_recipe;
 mod imagenet_source;
 mod interrupt;
@@ -23,6 +24,7 @@ pub use batch_source::{BatchIter, BatchSource, SmallImages};
 pub use config::{RecordedVersions, TrainConfig};
 pub use device::parse_device;
 pub use error::TrainError;
+pub use heap::{keep_freed_memory, HeapTuning, MMAP_THRESHOLD_BYTES, TRIM_THRESHOLD_BYTES};
 pub use imagenet_recipe::{
     imagenet_lr, IMAGENET_DECAY_EVERY, IMAGENET_EPOCHS, IMAGENET_REFERENCE_BATCH,
     IMAGENET_REFERENCE_LR,

@@ -89,6 +89,7 @@ pub fn markdown(report: &Value) -> String {
             num(&data["imagenet_224_images_per_second_median"], 0),
         );
     }
+    phases_section(&mut md, &list(&report["training"]));
     md.push_str("\n## Peak memory (max RSS of the child process, MiB)\n\n");
     md.push_str("| measurement | deepskip | reference |\n|---|---|---|\n");
     for row in list(&report["training"])
@@ -140,6 +141,39 @@ pub fn markdown(report: &Value) -> String {
         }
     }
     md
+}
+
+/// Median milliseconds per phase of a training step, both sides, and each side's malloc setting
+/// (it decides whether activation memory is page-faulted back in every step).
+fn phases_section(md: &mut String, training: &[Value]) {
+    if training.is_empty() {
+        return;
+    }
+    md.push_str(
+        "\n## Where a training step's time goes (median ms per step, deepskip / PyTorch)\n\n",
+    );
+    md.push_str("| measurement | zero_grad + forward + loss | backward | SGD update | heap (deepskip; PyTorch) |\n");
+    md.push_str("|---|---|---|---|---|\n");
+    for train in training {
+        let phase = |name: &str| {
+            let ms = &train["median_phase_ms"];
+            format!(
+                "{} / {}",
+                num(&ms["deepskip"][name], 1),
+                num(&ms["pytorch"][name], 1)
+            )
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {}; {} |",
+            text(&train["label"]),
+            phase("forward"),
+            phase("backward"),
+            phase("update"),
+            text(&train["heap"]["deepskip"]),
+            text(&train["heap"]["pytorch"]),
+        );
+    }
 }
 
 fn list(value: &Value) -> Vec<Value> {
@@ -201,6 +235,11 @@ mod tests {
                 "ratios": [1.2, 1.1, 1.3],
                 "median_ratio": 1.2,
                 "peak_rss_kib": { "deepskip": 2048, "pytorch": 4096 },
+                "median_phase_ms": {
+                    "deepskip": { "forward": 30.0, "backward": 65.25, "update": 4.0 },
+                    "pytorch": { "forward": 35.0, "backward": 64.0, "update": null },
+                },
+                "heap": { "deepskip": "tuned", "pytorch": "allocator defaults" },
             }],
             "analysis": [{
                 "label": "condition numbers of 2 matrices 4x8 (f32)",
@@ -230,6 +269,10 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("- analysis is slower because of X"), "{md}");
+        assert!(
+            md.contains("| resnet-8 train step | 30.0 / 35.0 | 65.2 / 64.0 | 4.0 / n/a | tuned; allocator defaults |"),
+            "{md}"
+        );
     }
 
     #[test]

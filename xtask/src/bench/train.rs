@@ -59,6 +59,40 @@ pub struct TrainResult {
     pub forward_flops_per_image: u64,
     pub images_per_second: Paired,
     pub peak_rss_kib: [Option<u64>; 2],
+    /// Per side: where the steps' time went.
+    pub phases: [StepPhases; 2],
+    /// Per side: how that process's malloc was configured, as it reported it.
+    pub heap: [Option<String>; 2],
+}
+
+/// Seconds of each phase of every timed step of one side's runs: zero_grad + forward + loss,
+/// backward, optimiser update.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StepPhases {
+    pub forward: Vec<f64>,
+    pub backward: Vec<f64>,
+    pub update: Vec<f64>,
+}
+
+impl StepPhases {
+    /// Appends a run's `phase_seconds` object.
+    pub fn extend_from(&mut self, report: &Value) -> Result<()> {
+        let phases = &report["phase_seconds"];
+        self.forward.extend(numbers(phases, "forward")?);
+        self.backward.extend(numbers(phases, "backward")?);
+        self.update.extend(numbers(phases, "update")?);
+        Ok(())
+    }
+
+    /// Median milliseconds per phase.
+    pub fn median_ms(&self) -> Value {
+        let ms = |v: &[f64]| median(v).map(|s| s * 1e3);
+        json!({
+            "forward": ms(&self.forward),
+            "backward": ms(&self.backward),
+            "update": ms(&self.update),
+        })
+    }
 }
 
 impl TrainResult {
@@ -96,6 +130,11 @@ impl TrainResult {
             "ratios": self.images_per_second.ratios(),
             "median_ratio": self.images_per_second.median_ratio(),
             "peak_rss_kib": { "deepskip": self.peak_rss_kib[0], "pytorch": self.peak_rss_kib[1] },
+            "median_phase_ms": {
+                "deepskip": self.phases[0].median_ms(),
+                "pytorch": self.phases[1].median_ms(),
+            },
+            "heap": { "deepskip": self.heap[0], "pytorch": self.heap[1] },
         })
     }
 }
@@ -127,6 +166,8 @@ pub fn run(sides: &Sides, setup: &TrainSetup) -> Result<TrainResult> {
         forward_flops_per_image: 0,
         images_per_second: Paired::default(),
         peak_rss_kib: [None, None],
+        phases: Default::default(),
+        heap: [None, None],
     };
     let mut params = [None, None];
     for (pair, side) in alternation(setup.pairs) {
@@ -146,6 +187,8 @@ pub fn run(sides: &Sides, setup: &TrainSetup) -> Result<TrainResult> {
         }
         let rss = report["peak_rss_kib"].as_u64();
         result.peak_rss_kib[slot] = result.peak_rss_kib[slot].max(rss);
+        result.phases[slot].extend_from(&report)?;
+        result.heap[slot] = report["heap"].as_str().map(str::to_owned);
         let steps = numbers(&report, "step_seconds")?;
         let ips = images_per_second(setup.batch, &steps)
             .ok_or_else(|| anyhow::anyhow!("{}: no timed steps in {report}", setup.label()))?;
@@ -199,11 +242,38 @@ mod tests {
                 reference: vec![1.0],
             },
             peak_rss_kib: [Some(1), None],
+            phases: [
+                StepPhases {
+                    forward: vec![0.001, 0.003, 0.002],
+                    backward: vec![0.004],
+                    update: vec![],
+                },
+                StepPhases::default(),
+            ],
+            heap: [Some("tuned".into()), None],
         };
         assert_eq!(result.gflops(Side::Deepskip), Some(6.0));
         let json = result.to_json();
         assert_eq!(json["median_ratio"], 2.0);
         assert_eq!(json["params"], 1);
         assert!(json["label"].as_str().unwrap().contains("fp32"));
+        let phases = &json["median_phase_ms"]["deepskip"];
+        assert_eq!(phases["forward"], 2.0);
+        assert_eq!(phases["backward"], 4.0);
+        assert!(phases["update"].is_null());
+        assert_eq!(json["heap"]["deepskip"], "tuned");
+    }
+
+    #[test]
+    fn phases_accumulate_over_runs_and_a_missing_phase_is_an_error() {
+        let mut phases = StepPhases::default();
+        let run = json!({"phase_seconds": {"forward": [1.0], "backward": [2.0], "update": [3.0]}});
+        phases.extend_from(&run).unwrap();
+        phases.extend_from(&run).unwrap();
+        assert_eq!(phases.backward, [2.0, 2.0]);
+        let err = phases
+            .extend_from(&json!({"phase_seconds": {"forward": [1.0]}}))
+            .unwrap_err();
+        assert!(err.to_string().contains("backward"), "{err}");
     }
 }

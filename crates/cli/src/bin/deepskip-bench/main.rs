@@ -31,8 +31,10 @@ enum Task {
 }
 
 fn main() -> Result<()> {
+    // As the deepskip binary does; the training-step report records the outcome.
+    let heap = deepskip_train::keep_freed_memory();
     let report = match Cli::parse().task {
-        Task::TrainStep(args) => train_step::run(&args)?,
+        Task::TrainStep(args) => train_step::run(&args, &heap)?,
         Task::WriteMatrices(args) => matrices::run(&args)?,
         Task::Condition(args) => condition::run(&args)?,
         Task::Pipeline(args) => pipeline::run(&args)?,

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Result;
 use clap::Args;
 use deepskip_models::{ModelSpec, Network};
-use deepskip_train::{Sgd, SgdOptions};
+use deepskip_train::{HeapTuning, Sgd, SgdOptions};
 use serde_json::{json, Value};
 use tch::nn::{ModuleT, VarStore};
 use tch::{Device, Kind, Tensor};
@@ -44,7 +44,7 @@ pub struct TrainStepArgs {
     seed: i64,
 }
 
-pub fn run(args: &TrainStepArgs) -> Result<Value> {
+pub fn run(args: &TrainStepArgs, heap: &HeapTuning) -> Result<Value> {
     let device = match args.device.as_str() {
         "cpu" => Device::Cpu,
         "cuda" => Device::Cuda(0),
@@ -74,21 +74,23 @@ pub fn run(args: &TrainStepArgs) -> Result<Value> {
     let labels = Tensor::randint(spec.num_classes, [args.batch], (Kind::Int64, device));
     let scale = if args.amp { AMP_LOSS_SCALE } else { 1.0 };
     let mut step_seconds = Vec::with_capacity(args.steps);
+    let mut phases = PhaseSeconds::default();
     for step in 0..args.warmup + args.steps {
-        let start = Instant::now();
+        let mut clock = PhaseClock::start(device);
         sgd.zero_grad();
         let loss = tch::autocast(args.amp, || {
             net.forward_t(&images, true)
                 .to_kind(Kind::Float)
                 .cross_entropy_for_logits(&labels)
         });
+        let forward = clock.lap();
         (loss * scale).backward();
+        let backward = clock.lap();
         sgd.step(0.1, scale);
-        if let Device::Cuda(index) = device {
-            tch::Cuda::synchronize(index as i64);
-        }
+        let update = clock.lap();
         if step >= args.warmup {
-            step_seconds.push(start.elapsed().as_secs_f64());
+            step_seconds.push(forward + backward + update);
+            phases.push(forward, backward, update);
         }
     }
     Ok(json!({
@@ -104,6 +106,54 @@ pub fn run(args: &TrainStepArgs) -> Result<Value> {
         "threads": tch::get_num_threads(),
         "torch_version": TORCH_VERSION,
         "step_seconds": step_seconds,
+        "phase_seconds": phases.to_json(),
         "peak_rss_kib": peak_rss_kib(),
+        "heap": heap.to_string(),
     }))
+}
+
+/// Time since the last lap, with the device synchronised first so that queued CUDA kernels are
+/// charged to the phase that launched them (on the CPU every op has finished when it returns).
+struct PhaseClock {
+    device: Device,
+    last: Instant,
+}
+
+impl PhaseClock {
+    fn start(device: Device) -> Self {
+        Self {
+            device,
+            last: Instant::now(),
+        }
+    }
+
+    fn lap(&mut self) -> f64 {
+        if let Device::Cuda(index) = self.device {
+            tch::Cuda::synchronize(index as i64);
+        }
+        let now = Instant::now();
+        let seconds = (now - self.last).as_secs_f64();
+        self.last = now;
+        seconds
+    }
+}
+
+/// Per-step seconds of each phase: zero_grad + forward + loss, backward, optimiser update.
+#[derive(Default)]
+struct PhaseSeconds {
+    forward: Vec<f64>,
+    backward: Vec<f64>,
+    update: Vec<f64>,
+}
+
+impl PhaseSeconds {
+    fn push(&mut self, forward: f64, backward: f64, update: f64) {
+        self.forward.push(forward);
+        self.backward.push(backward);
+        self.update.push(update);
+    }
+
+    fn to_json(&self) -> Value {
+        json!({"forward": self.forward, "backward": self.backward, "update": self.update})
+    }
 }
