@@ -76,7 +76,7 @@ pub fn markdown(report: &Value) -> String {
         let _ = writeln!(
             md,
             "| CIFAR-10 augmented batches of 128 ({}) | {} img/s ({} batches/s) | fastest training step: {} img/s | {}x | >= 10x | {} |",
-            text(&data["cifar_origin"]),
+            cell(&data["cifar_origin"]),
             num(&data["cifar_images_per_second_median"], 0),
             num(&data["cifar_batches_per_second_median"], 1),
             num(&data["fastest_training_images_per_second"], 1),
@@ -188,6 +188,15 @@ fn text(value: &Value) -> String {
     }
 }
 
+/// Text for a table cell: one line, no column separators.
+fn cell(value: &Value) -> String {
+    text(value)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "/")
+}
+
 fn num(value: &Value, decimals: usize) -> String {
     value
         .as_f64()
@@ -273,6 +282,23 @@ mod tests {
             md.contains("| resnet-8 train step | 30.0 / 35.0 | 65.2 / 64.0 | 4.0 / n/a | tuned; allocator defaults |"),
             "{md}"
         );
+    }
+
+    #[test]
+    fn a_multi_line_data_origin_stays_in_one_table_row() {
+        let mut report = report();
+        report["pipeline"] = json!({
+            "cifar_origin": "generated: tried\n  - a | b\n  - c",
+            "cifar_images_per_second_median": 1000.0,
+            "cifar_over_training_ratio": 20.0,
+        });
+        let md = markdown(&report);
+        let row = md
+            .lines()
+            .find(|l| l.starts_with("| CIFAR-10 augmented"))
+            .unwrap();
+        assert!(row.contains("(generated: tried - a / b - c)"), "{row}");
+        assert!(row.ends_with("| >= 10x | yes |"), "{row}");
     }
 
     #[test]

@@ -62,10 +62,16 @@ fn cifar_train_set() -> (ImageSet, String) {
     source.show_progress = false;
     match load(&DatasetName::Cifar10, &source) {
         Ok(dataset) => (dataset.train, format!("real ({})", source.root.display())),
-        Err(err) => (
-            generated_cifar(),
-            format!("generated {GENERATED_CIFAR_IMAGES} images (no CIFAR-10 here: {err})"),
-        ),
+        Err(err) => {
+            eprintln!("deepskip-bench: timing generated CIFAR-shaped images instead: {err}");
+            (
+                generated_cifar(),
+                format!(
+                    "generated {GENERATED_CIFAR_IMAGES} images: no CIFAR-10 under the data root \
+                     or DEEPSKIP_DATA_MIRROR"
+                ),
+            )
+        }
     }
 }
 
