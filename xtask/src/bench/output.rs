@@ -75,12 +75,12 @@ pub fn markdown(report: &Value) -> String {
     if data.is_object() {
         let _ = writeln!(
             md,
-            "| CIFAR-10 augmented batches of 128 ({}) | {} img/s ({} batches/s) | fastest training step: {} img/s | {}x | >= 10x | {} |",
+            "| CIFAR-10 augmented batches of 128 ({}) | {} img/s ({} batches/s) | fastest training step: {} | {} | >= 10x | {} |",
             cell(&data["cifar_origin"]),
             num(&data["cifar_images_per_second_median"], 0),
             num(&data["cifar_batches_per_second_median"], 1),
-            num(&data["fastest_training_images_per_second"], 1),
-            num(&data["cifar_over_training_ratio"], 1),
+            with_unit(num(&data["fastest_training_images_per_second"], 1), " img/s"),
+            with_unit(num(&data["cifar_over_training_ratio"], 1), "x"),
             met(&data["cifar_over_training_ratio"], 10.0),
         );
         let _ = writeln!(
@@ -185,6 +185,15 @@ fn text(value: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Null => "n/a".into(),
         other => other.to_string(),
+    }
+}
+
+/// `value` followed by its unit; for a missing value, why it is missing.
+fn with_unit(value: String, unit: &str) -> String {
+    if value == "n/a" {
+        "n/a (no training measured in this run)".into()
+    } else {
+        value + unit
     }
 }
 
@@ -298,7 +307,11 @@ mod tests {
             .find(|l| l.starts_with("| CIFAR-10 augmented"))
             .unwrap();
         assert!(row.contains("(generated: tried - a / b - c)"), "{row}");
-        assert!(row.ends_with("| >= 10x | yes |"), "{row}");
+        assert!(row.ends_with("| 20.0x | >= 10x | yes |"), "{row}");
+        assert!(
+            row.contains("| fastest training step: n/a (no training measured in this run) |"),
+            "{row}"
+        );
     }
 
     #[test]
