@@ -6,6 +6,31 @@ use std::process::{Command, ExitStatus};
 
 use anyhow::{bail, Context, Result};
 
+/// Writes `text` to `<path>.tmp`, then renames it over `path`: a reader never sees a partial
+/// file.
+pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
+    tmp_name.push(".tmp");
+    let tmp = path.with_file_name(tmp_name);
+    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+}
+
+/// Builds the release binary `bin` of deepskip-cli against the provisioned libtorch and returns
+/// its path; `tag` names the task in the printed command.
+pub fn build_release_binary(env: &crate::env::BuildEnv, bin: &str, tag: &str) -> Result<PathBuf> {
+    let mut build = cargo();
+    build.args(["build", "--release", "-p", "deepskip-cli", "--bin", bin]);
+    env.apply(&mut build);
+    eprintln!("xtask {tag}: {}", display(&build));
+    run_checked(&mut build)?;
+    // CARGO_TARGET_DIR is relative to the workspace root, where cargo ran (`join` keeps an
+    // absolute one as it is).
+    let target = std::env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| "target".into());
+    Ok(workspace_root().join(target).join("release").join(bin))
+}
+
 /// The workspace root (xtask lives in `<root>/xtask`).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,6 +1,5 @@
 //! `cargo xtask reproduce`: the paper reproduction, with nothing to install by hand.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -23,13 +22,7 @@ pub struct ReproduceArgs {
 }
 
 pub fn run(args: &ReproduceArgs, env: &BuildEnv) -> Result<ExitCode> {
-    let mut build = cmd::cargo();
-    build.args(["build", "--release", "-p", "deepskip-cli"]);
-    env.apply(&mut build);
-    eprintln!("xtask reproduce: {}", cmd::display(&build));
-    cmd::run_checked(&mut build)?;
-
-    let binary = target_dir().join("release").join("deepskip");
+    let binary = cmd::build_release_binary(env, "deepskip", "reproduce")?;
     let mut reproduce = std::process::Command::new(&binary);
     reproduce
         .current_dir(cmd::workspace_root())
@@ -39,14 +32,6 @@ pub fn run(args: &ReproduceArgs, env: &BuildEnv) -> Result<ExitCode> {
     eprintln!("xtask reproduce: {}", cmd::display(&reproduce));
     let status = cmd::run(&mut reproduce)?;
     Ok(exit_code(status.code()))
-}
-
-/// `CARGO_TARGET_DIR` (relative to the workspace root, where cargo runs), else `<root>/target`.
-fn target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => cmd::workspace_root().join(dir),
-        None => cmd::workspace_root().join("target"),
-    }
 }
 
 /// The child's exit code; killed by a signal (no code) counts as failure.

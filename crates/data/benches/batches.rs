@@ -2,30 +2,15 @@
 //! training loop can consume: shuffle, pad-crop-flip, normalise, prefetch.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use deepskip_data::cifar::CIFAR_SHAPE;
-use deepskip_data::{train_batches, Augmentation, ImageSet, Normalization};
+use deepskip_data::{synthetic, train_batches, Augmentation, Normalization};
 use std::hint::black_box;
 use std::sync::Arc;
 
 const IMAGES: usize = 10_000;
 const BATCH: usize = 128;
 
-fn synthetic_cifar() -> ImageSet {
-    let mut x = 0x9e37_79b9u32;
-    let images = (0..IMAGES * CIFAR_SHAPE.size())
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect();
-    let labels = (0..IMAGES).map(|i| (i % 10) as u16).collect();
-    ImageSet::new(images, labels, CIFAR_SHAPE, 10).expect("valid synthetic set")
-}
-
 fn augmented_batches(c: &mut Criterion) {
-    let set = Arc::new(synthetic_cifar());
+    let set = Arc::new(synthetic::cifar_like(IMAGES));
     let norm = Normalization::from_images(&set);
     let mut group = c.benchmark_group("cifar_train_batches");
     group.sample_size(10);

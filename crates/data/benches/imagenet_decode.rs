@@ -4,43 +4,16 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use deepskip_data::imagenet::{decode_rgb, probe_dimensions, Split, TransformConfig};
-use image::codecs::jpeg::JpegEncoder;
-use image::{ImageEncoder, RgbImage};
+use deepskip_data::synthetic;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::hint::black_box;
 
 const IMAGES: usize = 8;
 
-/// Photo-like content: smooth shapes and shading plus mild sensor-like noise, so a quality-90
-/// JPEG comes out near ImageNet's typical size (~100-150 KB at 500x375) rather than the few KB
-/// of a flat picture or the ~300 KB of pure noise.
-fn photo(width: u32, height: u32, seed: u32) -> RgbImage {
-    let s = seed as f32;
-    RgbImage::from_fn(width, height, |x, y| {
-        let (xf, yf) = (x as f32, y as f32);
-        let wave = ((xf * 0.05 + s).sin() * (yf * 0.03 - s).cos() * 60.0) as i32;
-        let texture = ((xf * 0.4 + yf * 0.25 + s).sin() * 25.0) as i32;
-        let noise = (x.wrapping_mul(2654435761) ^ y.wrapping_mul(40503) ^ seed) % 24;
-        let channel = |base: i32| (base + wave + texture + noise as i32).clamp(0, 255) as u8;
-        image::Rgb([
-            channel((x * 200 / width) as i32),
-            channel(90 + (y * 120 / height) as i32),
-            channel(160 - ((x + y) * 100 / (width + height)) as i32),
-        ])
-    })
-}
-
 fn jpegs() -> Vec<Vec<u8>> {
     (0..IMAGES as u32)
-        .map(|seed| {
-            let image = photo(500, 375, seed);
-            let mut bytes = Vec::new();
-            JpegEncoder::new_with_quality(&mut bytes, 90)
-                .write_image(image.as_raw(), 500, 375, image::ExtendedColorType::Rgb8)
-                .expect("encoding a generated image");
-            bytes
-        })
+        .map(|seed| synthetic::photo_jpeg(500, 375, seed))
         .collect()
 }
 
@@ -126,7 +99,7 @@ fn bench_decoders(c: &mut Criterion) {
 }
 
 fn bench_resizers(c: &mut Criterion) {
-    let image = photo(500, 375, 1);
+    let image = synthetic::photo(500, 375, 1);
     let mut group = c.benchmark_group("crop_resize_320x240_to_224");
     group.bench_function("fast_image_resize", |b| {
         let config = TransformConfig::imagenet(224);

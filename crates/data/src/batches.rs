@@ -114,12 +114,17 @@ enum Domain {
 
 /// A generator keyed by the whole tuple, so no two (seed, epoch, batch, purpose) share draws.
 fn rng_for(seed: u64, epoch: usize, batch: usize, domain: Domain) -> ChaCha8Rng {
-    let mut key = [0u8; 32];
-    key[..8].copy_from_slice(&seed.to_le_bytes());
-    key[8..16].copy_from_slice(&(epoch as u64).to_le_bytes());
-    key[16..24].copy_from_slice(&(batch as u64).to_le_bytes());
-    key[24..].copy_from_slice(&(domain as u64).to_le_bytes());
-    ChaCha8Rng::from_seed(key)
+    chacha_for(&[seed, epoch as u64, batch as u64, domain as u64])
+}
+
+/// A ChaCha8 stream keyed by up to four numbers (no hashing, so no collisions); the ImageNet
+/// loader keys its streams the same way.
+pub(crate) fn chacha_for(key: &[u64]) -> ChaCha8Rng {
+    let mut seed = [0u8; 32];
+    for (chunk, value) in seed.chunks_mut(8).zip(key) {
+        chunk.copy_from_slice(&value.to_le_bytes());
+    }
+    ChaCha8Rng::from_seed(seed)
 }
 
 impl Plan {

@@ -55,19 +55,20 @@ pub fn fetch_with(name: &DatasetName, source: &DataSource, urls: &Urls) -> Resul
     }
     let root = &source.root;
     let mut attempts = Vec::new();
-    if settled(
+    let failed = unsettled(
         name,
         root,
         &format!("data root {}", root.display()),
         &mut attempts,
-    )? {
+    )?;
+    if failed.is_empty() {
         return Ok(());
     }
     match &source.mirror {
         Some(mirror) => {
             let what = format!("mirror {}", mirror.display());
-            match copy_from_mirror(name, mirror, root) {
-                Ok(()) if settled(name, root, &what, &mut attempts)? => return Ok(()),
+            match copy_from_mirror(name, mirror, root, &failed) {
+                Ok(()) if unsettled(name, root, &what, &mut attempts)?.is_empty() => return Ok(()),
                 Ok(()) => {}
                 Err(e) => attempts.push(format!("{what}: {e}")),
             }
@@ -86,18 +87,31 @@ pub fn fetch_with(name: &DatasetName, source: &DataSource, urls: &Urls) -> Resul
     })
 }
 
-/// Whether every file now verifies; otherwise records why under `what` and moves bad files
-/// aside (to `<file>.bad`) so the next source can replace them without losing anything.
+/// Whether every file now verifies (see [`unsettled`]).
 fn settled(
     name: &DatasetName,
     root: &Path,
     what: &str,
     attempts: &mut Vec<String>,
 ) -> Result<bool, DataError> {
-    let checks = check_files(name, root);
-    let failed: Vec<&FileCheck> = checks.iter().filter(|c| !c.is_ok()).collect();
+    Ok(unsettled(name, root, what, attempts)?.is_empty())
+}
+
+/// The files that do not verify (none: the data set is settled); records why under `what` and
+/// moves bad files aside (to `<file>.bad`) so the next source can replace them without losing
+/// anything.
+fn unsettled(
+    name: &DatasetName,
+    root: &Path,
+    what: &str,
+    attempts: &mut Vec<String>,
+) -> Result<Vec<FileCheck>, DataError> {
+    let failed: Vec<FileCheck> = check_files(name, root)
+        .into_iter()
+        .filter(|c| !c.is_ok())
+        .collect();
     if failed.is_empty() {
-        return Ok(true);
+        return Ok(failed);
     }
     let reasons: Vec<String> = failed
         .iter()
@@ -108,7 +122,7 @@ fn settled(
     for check in failed.iter().filter(|c| c.status != FileStatus::Missing) {
         set_aside(&check.path)?;
     }
-    Ok(false)
+    Ok(failed)
 }
 
 fn set_aside(path: &Path) -> Result<(), DataError> {
@@ -117,8 +131,14 @@ fn set_aside(path: &Path) -> Result<(), DataError> {
     std::fs::rename(path, &bad).map_err(|e| DataError::io(path, e))
 }
 
-fn copy_from_mirror(name: &DatasetName, mirror: &Path, root: &Path) -> Result<(), DataError> {
-    for check in check_files(name, root).iter().filter(|c| !c.is_ok()) {
+/// Copies the `failed` files of the data root from the mirror.
+fn copy_from_mirror(
+    name: &DatasetName,
+    mirror: &Path,
+    root: &Path,
+    failed: &[FileCheck],
+) -> Result<(), DataError> {
+    for check in failed {
         let Some(src) = locate(&check.file, mirror) else {
             return Err(DataError::Missing {
                 path: mirror.join(check.file.path),

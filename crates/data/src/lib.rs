@@ -17,6 +17,7 @@ pub mod image_set;
 pub mod imagenet;
 pub mod normalization;
 pub mod source;
+pub mod synthetic;
 #[cfg(feature = "tch")]
 mod tensor;
 pub mod verify;

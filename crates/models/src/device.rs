@@ -1,11 +1,6 @@
 //! Device helpers for callers that train or evaluate networks.
 
-use tch::{Cuda, Device};
-
-/// The first CUDA device when one is usable, else the CPU.
-pub fn default_device() -> Device {
-    Device::cuda_if_available()
-}
+use tch::Cuda;
 
 /// Turns on cuDNN's autotuner (fixed input shapes train faster); returns whether CUDA is there.
 /// Mixed precision is left to the caller: wrap the forward pass in `tch::autocast(true, || ..)`.

@@ -50,6 +50,3 @@ pub enum ModelError {
     #[error("layer {index} does not exist: this network has weighted layers 1..={layer_count}")]
     LayerOutOfRange { index: usize, layer_count: usize },
 }
-
-/// The earlier name of [`ModelError`], kept so that code written against it still compiles.
-pub type ModelsError = ModelError;

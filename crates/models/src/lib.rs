@@ -15,8 +15,8 @@ mod shortcut;
 mod spec;
 mod stem;
 
-pub use device::{default_device, enable_cudnn_benchmark};
-pub use error::{ModelError, ModelsError};
+pub use device::enable_cudnn_benchmark;
+pub use error::ModelError;
 pub use family::{Family, InputKind, Shortcut};
 pub use network::Network;
 pub use selection::{LayerInfo, LayerSelection, LayerWeight, Tap};

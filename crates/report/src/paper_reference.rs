@@ -118,6 +118,12 @@ fn normalize_dataset(name: &str) -> String {
     }
 }
 
+/// Whether two data set names are the same data set (`CIFAR-10` is `cifar10`, `ImageNet-2012`
+/// is `imagenet`).
+pub(crate) fn same_dataset(a: &str, b: &str) -> bool {
+    normalize_dataset(a) == normalize_dataset(b)
+}
+
 /// The paper's table for a data set, if the paper has one.
 pub fn paper_table(dataset: &str) -> Option<&'static PaperTable> {
     let key = normalize_dataset(dataset);

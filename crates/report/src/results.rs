@@ -74,14 +74,8 @@ impl Results {
     pub fn runs_for<'a>(&'a self, dataset: &'a str) -> impl Iterator<Item = &'a RunResult> + 'a {
         self.runs
             .iter()
-            .filter(move |r| same_dataset(&r.summary.dataset, dataset))
+            .filter(move |r| crate::paper_reference::same_dataset(&r.summary.dataset, dataset))
     }
-}
-
-/// Data set names as the paper tables match them (`CIFAR-10` is `cifar10`).
-pub(crate) fn same_dataset(a: &str, b: &str) -> bool {
-    let norm = |s: &str| s.to_ascii_lowercase().replace(['-', '_'], "");
-    norm(a) == norm(b)
 }
 
 /// Where a run's files live: the summary's `run_dir`, else the layout `reproduce` uses.

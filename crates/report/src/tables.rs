@@ -1,7 +1,7 @@
 //! Tables I-IV as the paper lays them out, with our numbers, the paper's and the difference.
 
 use crate::paper_reference::{self, PaperCell, PaperTable, PAPER_TABLES};
-use crate::results::{same_dataset, Results, RunResult};
+use crate::results::{Results, RunResult};
 use crate::schema::RunState;
 use crate::ProfileDescription;
 
@@ -104,11 +104,9 @@ fn build_table(
             models.push(model);
         }
     }
-    let rows: Vec<TableRow> = models
+    let mut rows: Vec<TableRow> = models
         .iter()
         .map(|model| build_row(paper, model, &runs))
-        // Models outside the paper's table appear only when they were run.
-        .filter(|row| row.paper.is_some() || !row.notes.iter().any(|n| n == NOT_RUN))
         .collect();
     let not_run = if runs.iter().all(|r| r.summary.state == RunState::Skipped) {
         Some(not_run_reason(paper, &runs))
@@ -116,16 +114,9 @@ fn build_table(
         None
     };
     // The table-wide reason says it once; repeating it on every row only adds noise.
-    let rows = if not_run.is_some() {
-        rows.into_iter()
-            .map(|row| TableRow {
-                notes: Vec::new(),
-                ..row
-            })
-            .collect()
-    } else {
-        rows
-    };
+    if not_run.is_some() {
+        rows.iter_mut().for_each(|row| row.notes.clear());
+    }
     ResultTable {
         paper,
         protocol: protocol_line(&runs, profile),
@@ -133,8 +124,6 @@ fn build_table(
         not_run,
     }
 }
-
-const NOT_RUN: &str = "not run";
 
 fn build_row(paper: &'static PaperTable, model: &str, runs: &[&RunResult]) -> TableRow {
     let mine: Vec<&&RunResult> = runs
@@ -151,7 +140,7 @@ fn build_row(paper: &'static PaperTable, model: &str, runs: &[&RunResult]) -> Ta
     };
     let mut notes = Vec::new();
     if mine.is_empty() {
-        notes.push(NOT_RUN.to_string());
+        notes.push("not run".to_string());
     }
     for run in &mine {
         let s = &run.summary;
@@ -375,11 +364,6 @@ pub fn tables_markdown(tables: &[ResultTable], profile: &ProfileDescription) -> 
         out.push('\n');
     }
     out
-}
-
-/// Whether a run's data set belongs to a table (used by figures and text as well).
-pub fn in_table(table: &PaperTable, dataset: &str) -> bool {
-    same_dataset(table.dataset, dataset)
 }
 
 #[cfg(test)]

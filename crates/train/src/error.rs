@@ -78,7 +78,7 @@ pub enum TrainError {
 
     /// The model spec could not be parsed or built.
     #[error(transparent)]
-    Model(#[from] deepskip_models::ModelsError),
+    Model(#[from] deepskip_models::ModelError),
 
     /// The data pipeline failed.
     #[error(transparent)]

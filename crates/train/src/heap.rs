@@ -12,9 +12,9 @@
 //! [`keep_freed_memory`] once at start-up (both deepskip binaries do).
 
 /// Freed heap memory kept for reuse before glibc trims it (1 GiB).
-pub const TRIM_THRESHOLD_BYTES: i32 = 1 << 30;
+const TRIM_THRESHOLD_BYTES: i32 = 1 << 30;
 /// Blocks from this size up get their own mmap (32 MiB, the largest glibc accepts).
-pub const MMAP_THRESHOLD_BYTES: i32 = 32 << 20;
+const MMAP_THRESHOLD_BYTES: i32 = 32 << 20;
 
 /// What [`keep_freed_memory`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +52,7 @@ pub fn keep_freed_memory() -> HeapTuning {
 }
 
 /// The environment variable through which the user already tunes glibc malloc, if any.
-pub fn malloc_configured_by(var: impl Fn(&str) -> Option<String>) -> Option<String> {
+fn malloc_configured_by(var: impl Fn(&str) -> Option<String>) -> Option<String> {
     const LEGACY: [&str; 2] = ["MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_"];
     if let Some(name) = LEGACY.iter().find(|name| var(name).is_some()) {
         return Some(name.to_string());

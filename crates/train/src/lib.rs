@@ -24,7 +24,7 @@ pub use batch_source::{BatchIter, BatchSource, SmallImages};
 pub use config::{RecordedVersions, TrainConfig};
 pub use device::parse_device;
 pub use error::TrainError;
-pub use heap::{keep_freed_memory, HeapTuning, MMAP_THRESHOLD_BYTES, TRIM_THRESHOLD_BYTES};
+pub use heap::{keep_freed_memory, HeapTuning};
 pub use imagenet_recipe::{
     imagenet_lr, IMAGENET_DECAY_EVERY, IMAGENET_EPOCHS, IMAGENET_REFERENCE_BATCH,
     IMAGENET_REFERENCE_LR,

@@ -35,21 +35,19 @@ struct Slot {
 /// Momentum SGD over every trainable variable of a VarStore.
 #[derive(Debug)]
 pub struct Sgd {
-    /// In name order (the order of [`Sgd::named_buffers`]).
+    /// In storage order: parameters that take weight decay first, by name within each group.
     slots: Vec<Slot>,
-    /// Every parameter in `layout` order, decaying ones first; the variables are views of it.
+    /// Every parameter in slot order; the variables are views of it.
     params: Tensor,
     momentum: Tensor,
-    /// Indices into `slots` in storage order.
-    layout: Vec<usize>,
     /// Elements at the front of `params` that take weight decay.
     decaying: i64,
     options: SgdOptions,
 }
 
 impl Sgd {
-    /// Takes the trainable variables of `vs` (sorted by name, so buffers have a stable order),
-    /// moves their data into one flat tensor (values unchanged), with zero momentum buffers
+    /// Takes the trainable variables of `vs` (in a stable order: decaying ones first, so weight
+    /// decay is one operation on a prefix, then by name), moves their data into one flat tensor (values unchanged), with zero momentum buffers
     /// (equal to PyTorch's first-step `buf = g`).
     ///
     /// Convert or move `vs` before this call, not after: new storage for a variable would not
@@ -61,39 +59,33 @@ impl Sgd {
             .into_iter()
             .filter(|(_, t)| t.requires_grad())
             .collect();
-        named.sort_by(|a, b| a.0.cmp(&b.0));
         let decays = |t: &Tensor| options.decay_bn_and_bias || t.dim() > 1;
-        let mut layout: Vec<usize> = (0..named.len()).collect();
-        layout.sort_by_key(|&i| !decays(&named[i].1));
-        let decaying = layout
+        named.sort_by(|a, b| (!decays(&a.1), &a.0).cmp(&(!decays(&b.1), &b.0)));
+        let decaying = named
             .iter()
-            .map(|&i| &named[i].1)
-            .take_while(|t| decays(t))
-            .map(|t| t.numel() as i64)
+            .take_while(|(_, t)| decays(t))
+            .map(|(_, t)| t.numel() as i64)
             .sum();
-        let params = flat_copy(layout.iter().map(|&i| &named[i].1), vs);
+        let params = flat_copy(named.iter().map(|(_, t)| t), vs);
         let momentum = params.zeros_like();
-        let mut slots: Vec<Slot> = named
+        let mut offset = 0;
+        let slots = named
             .into_iter()
-            .map(|(name, param)| Slot {
-                buffer: Tensor::new(),
-                name,
-                param,
+            .map(|(name, mut param)| {
+                let buffer = view_of(&momentum, offset, &param);
+                param.set_data(&view_of(&params, offset, &param));
+                offset += param.numel() as i64;
+                Slot {
+                    name,
+                    param,
+                    buffer,
+                }
             })
             .collect();
-        let mut offset = 0;
-        for &i in &layout {
-            let slot = &mut slots[i];
-            let data = view_of(&params, offset, &slot.param);
-            slot.buffer = view_of(&momentum, offset, &slot.param);
-            slot.param.set_data(&data);
-            offset += data.numel() as i64;
-        }
         Self {
             slots,
             params,
             momentum,
-            layout,
             decaying,
             options,
         }
@@ -113,10 +105,10 @@ impl Sgd {
     /// parameter the pass did not reach: the same as after [`Sgd::zero_grad`]).
     fn flat_gradient(&self) -> Tensor {
         let grads: Vec<Tensor> = self
-            .layout
+            .slots
             .iter()
-            .map(|&i| {
-                let param = &self.slots[i].param;
+            .map(|slot| {
+                let param = &slot.param;
                 let grad = param.grad();
                 if grad.defined() {
                     grad.reshape([-1])

@@ -8,7 +8,7 @@ use crate::device::parse_device;
 use crate::interrupt::Interrupt;
 use crate::optimizer::{Sgd, SgdOptions};
 use crate::progress::EpochProgress;
-use crate::{MetricsLog, RecordedVersions, RunDir, StepOutcome, TrainConfig, TrainError};
+use crate::{MetricsLog, RecordedVersions, RunDir, TrainConfig, TrainError};
 use deepskip_data::Dataset;
 use deepskip_models::{ModelSpec, Network};
 use deepskip_report::schema::{EpochMetrics, RunState, RunStatus};
@@ -345,13 +345,10 @@ impl Trainer<'_> {
             self.sgd.zero_grad();
             let outcome = match self.scaler.as_mut() {
                 Some(scaler) => {
-                    (&loss * scaler.scale()).backward();
                     let scale = scaler.scale();
-                    let outcome =
-                        StepOutcome::from_grads_finite(scaler.update(self.sgd.grads_finite()));
-                    if outcome == StepOutcome::Applied {
-                        self.sgd.step(lr, scale);
-                    }
+                    (&loss * scale).backward();
+                    let outcome = self.sgd.step_if_finite(lr, scale);
+                    scaler.update(!outcome.is_skipped());
                     outcome
                 }
                 None => {

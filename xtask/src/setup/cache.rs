@@ -84,12 +84,7 @@ pub fn read_marker(layout: &CacheLayout) -> MarkerState {
 /// Records `torch_dir` as ready: a temp file renamed over the marker, so a reader never sees a
 /// partial marker.
 pub fn write_marker(layout: &CacheLayout, torch_dir: &Path) -> Result<()> {
-    let marker = layout.marker();
-    let tmp = marker.with_extension("tmp");
-    let text = format!("{}\n", torch_dir.display());
-    fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-    fs::rename(&tmp, &marker)
-        .with_context(|| format!("renaming {} to {}", tmp.display(), marker.display()))
+    crate::cmd::write_atomic(&layout.marker(), &format!("{}\n", torch_dir.display()))
 }
 
 /// Removed before any step that modifies the venv, so an interrupted step is never trusted.

@@ -274,7 +274,7 @@ impl InstallSteps for VenvSteps<'_> {
 }
 
 /// The interpreter that creates the venv: `DEEPSKIP_PYTHON`, else `python3`.
-fn system_python() -> OsString {
+pub(super) fn system_python() -> OsString {
     std::env::var_os("DEEPSKIP_PYTHON").unwrap_or_else(|| "python3".into())
 }
 

@@ -49,8 +49,7 @@ impl Requirement {
                     || succeeds(Command::new("g++").arg("--version"))
             }
             Requirement::PythonVenv => {
-                let python =
-                    std::env::var_os("DEEPSKIP_PYTHON").unwrap_or_else(|| "python3".into());
+                let python = super::libtorch::system_python();
                 // Debian's python3 has `venv` but lacks `ensurepip` until python3-venv is installed.
                 succeeds(Command::new(python).args(["-c", "import venv, ensurepip"]))
             }
@@ -92,6 +91,10 @@ pub fn remedy(missing: &[Requirement], is_root: bool, has_apt: bool) -> Remedy {
 /// Checks `required`, installs what is missing when possible, and returns what was installed.
 pub fn ensure(required: &[Requirement]) -> Result<Vec<&'static str>> {
     let missing = missing_of(required);
+    if missing.is_empty() {
+        // Nothing to install: no need to probe for root and apt-get.
+        return Ok(Vec::new());
+    }
     match remedy(
         &missing,
         is_root(),

@@ -2,12 +2,13 @@
 //! it arrives, in groups of the analysis pool size, so at most one group of N x D outputs is
 //! held at a time (never all layers).
 
-use super::{condition_row, TensorData};
+use super::layers::{analyse_layers, LayerValues};
+use super::TensorData;
 use anyhow::Context;
 use deepskip_data::{eval_batches, ImageSet, Normalization};
 use deepskip_models::{LayerSelection, Network};
 use deepskip_report::schema::{LayerConditionRow, LayerStatsRecord};
-use deepskip_spectra::{HiddenRepresentation, LayerStats, ManyLayers};
+use deepskip_spectra::{HiddenRepresentation, ManyLayers};
 use std::sync::Arc;
 use tch::Device;
 
@@ -16,14 +17,6 @@ use tch::Device;
 pub struct HiddenAnalysis {
     pub rows: Vec<LayerConditionRow>,
     pub stats: Vec<LayerStatsRecord>,
-}
-
-/// One tapped layer's output over all samples.
-#[derive(Debug)]
-struct TappedLayer {
-    index: usize,
-    name: String,
-    data: TensorData,
 }
 
 /// Which statistics the BN layers normalise with while the representations are taken.
@@ -100,7 +93,7 @@ pub fn analyse_hidden(
     } else {
         for indices in selected.chunks(group) {
             let only = LayerSelection::Only(indices.to_vec());
-            let mut gathered: Vec<TappedLayer> = Vec::with_capacity(indices.len());
+            let mut gathered: Vec<LayerValues> = Vec::with_capacity(indices.len());
             forward_chunks(
                 network,
                 &samples,
@@ -132,7 +125,7 @@ fn forward_chunks(
     normalization: &Normalization,
     pass: ForwardPass,
     selection: &LayerSelection,
-    on_layer: &mut dyn FnMut(TappedLayer) -> anyhow::Result<()>,
+    on_layer: &mut dyn FnMut(LayerValues) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let mut failure = None;
     for batch in eval_batches(Arc::clone(samples), normalization, pass.chunk) {
@@ -150,7 +143,7 @@ fn forward_chunks(
                     let handled = TensorData::from_tensor(tap.output)
                         .with_context(|| format!("layer {} ({})", tap.index, tap.name))
                         .and_then(|data| {
-                            on_layer(TappedLayer {
+                            on_layer(LayerValues {
                                 index: tap.index,
                                 name: tap.name.to_owned(),
                                 data,
@@ -169,37 +162,15 @@ fn forward_chunks(
     Ok(())
 }
 
-/// Condition numbers (in parallel, bounded by the pool) and statistics of a group of layers;
-/// the group's buffers are dropped on return.
-fn analyse_group(layers: Vec<TappedLayer>, many: &ManyLayers, out: &mut HiddenAnalysis) {
-    let mut valid = Vec::with_capacity(layers.len());
-    let mut valid_layers = Vec::with_capacity(layers.len());
-    for layer in &layers {
-        match HiddenRepresentation::new(&layer.data.values, &layer.data.shape) {
-            Ok(rep) => {
-                valid.push(rep);
-                valid_layers.push(layer);
-            }
-            Err(err) => out
-                .rows
-                .push(condition_row(layer.index, &layer.name, Err(err))),
-        }
-    }
-    for (layer, result) in valid_layers.iter().zip(many.condition_numbers(&valid)) {
-        out.rows
-            .push(condition_row(layer.index, &layer.name, result));
-    }
-    for layer in &layers {
-        match LayerStats::of(&layer.data.values, &layer.name) {
-            Ok(stats) => out.stats.push(LayerStatsRecord {
-                layer: layer.index,
-                name: layer.name.clone(),
-                stats,
-            }),
-            Err(err) => eprintln!(
-                "warning: no activation statistics for layer {}: {err}",
-                layer.index
-            ),
-        }
-    }
+/// Condition numbers and statistics of a group of layers; the group's buffers are dropped on
+/// return.
+fn analyse_group(layers: Vec<LayerValues>, many: &ManyLayers, out: &mut HiddenAnalysis) {
+    analyse_layers(
+        &layers,
+        HiddenRepresentation::new,
+        "activation",
+        many,
+        &mut out.rows,
+        &mut out.stats,
+    );
 }

@@ -4,6 +4,7 @@
 
 mod hidden;
 mod layer_selection;
+mod layers;
 mod output;
 mod samples;
 mod tensor_data;
@@ -11,7 +12,7 @@ mod weights;
 
 pub use hidden::{analyse_hidden, BnStatistics, ForwardPass, HiddenAnalysis};
 pub use layer_selection::parse_layer_selection;
-pub use output::{write_analysis, AnalysisFiles};
+pub use output::{analyse_run, write_analysis, AnalysisFiles, AnalysisSummary};
 pub use samples::{fixed_sample, ANALYSIS_SEED};
 pub use tensor_data::TensorData;
 pub use weights::analyse_weights;

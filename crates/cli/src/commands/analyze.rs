@@ -2,13 +2,11 @@
 //! representations and weights.
 
 use crate::analysis::{
-    analyse_hidden, analyse_weights, fixed_sample, parse_layer_selection, write_analysis,
-    AnalysisFiles, BnStatistics, ForwardPass,
+    analyse_run, fixed_sample, parse_layer_selection, BnStatistics, ForwardPass,
 };
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use deepskip_data::{DataSource, DatasetName};
-use deepskip_report::schema::LayerStatsFile;
 use deepskip_spectra::ManyLayers;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -93,7 +91,8 @@ impl AnalyzeArgs {
             self.split,
             many.thread_count()
         );
-        let hidden = analyse_hidden(
+        let summary = analyse_run(
+            &self.run,
             &trained.network,
             Arc::clone(&samples),
             &dataset.normalization,
@@ -105,22 +104,12 @@ impl AnalyzeArgs {
             &selection,
             &many,
         )?;
-        let (weight_rows, weight_stats) = analyse_weights(&trained.network, &selection, &many)?;
-        let singular = hidden.rows.iter().filter(|r| r.kappa.is_infinite()).count();
-        let files = AnalysisFiles {
-            hidden: hidden.rows,
-            weights: weight_rows,
-            stats: LayerStatsFile {
-                activations: hidden.stats,
-                weights: weight_stats,
-            },
-        };
-        let dir = write_analysis(&self.run, &files)?;
         eprintln!(
-            "{} hidden representations analysed ({singular} singular), {} weights; wrote {}",
-            files.hidden.len(),
-            files.weights.len(),
-            dir.display()
+            "{} hidden representations analysed ({} singular), {} weights; wrote {}",
+            summary.hidden,
+            summary.singular,
+            summary.weights,
+            summary.dir.display()
         );
         Ok(ExitCode::SUCCESS)
     }

@@ -11,8 +11,6 @@ use deepskip_train::{
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
 
 /// Train a model with the paper's protocol (SGD, momentum 0.9, weight decay 1e-4, batch 128,
 /// lr 0.1 decayed x0.1 at 50/75/90% of training, warm-up 0.01 for 400 steps), writing
@@ -175,7 +173,7 @@ impl TrainArgs {
         config.validate()?;
         let options = RunOptions {
             resume: self.resume,
-            interrupt: Some(interrupt_flag()),
+            interrupt: Some(crate::interrupt::interrupt_flag()),
             progress: true,
         };
         let outcome = match self.imagenet_root() {
@@ -219,26 +217,6 @@ impl TrainArgs {
             _ => ExitCode::SUCCESS,
         })
     }
-}
-
-/// A process-wide flag set by Ctrl-C (installed once; a second Ctrl-C exits at once with 130).
-pub fn interrupt_flag() -> Arc<AtomicBool> {
-    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
-    FLAG.get_or_init(|| {
-        let flag = Arc::new(AtomicBool::new(false));
-        let handler_flag = Arc::clone(&flag);
-        let installed = ctrlc::set_handler(move || {
-            if handler_flag.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-            eprintln!("\ninterrupt: finishing the current step and writing a checkpoint (Ctrl-C again to quit now)");
-        });
-        if let Err(e) = installed {
-            eprintln!("warning: Ctrl-C handler not installed ({e}); Ctrl-C will stop without a checkpoint");
-        }
-        flag
-    })
-    .clone()
 }
 
 #[cfg(test)]

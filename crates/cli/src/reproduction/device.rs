@@ -1,6 +1,5 @@
 //! Which device(s) the reproduction trains on: `--device auto|cpu|cuda[:N]` and `--jobs`.
 
-use std::fmt;
 use std::str::FromStr;
 
 /// The `--device` choice as written on the command line.
@@ -28,17 +27,6 @@ impl FromStr for DeviceChoice {
                 .ok_or_else(|| {
                     format!("unknown device `{other}`: expected auto, cpu, cuda or cuda:N (e.g. cuda:0)")
                 }),
-        }
-    }
-}
-
-impl fmt::Display for DeviceChoice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DeviceChoice::Auto => write!(f, "auto"),
-            DeviceChoice::Cpu => write!(f, "cpu"),
-            DeviceChoice::Cuda(None) => write!(f, "cuda"),
-            DeviceChoice::Cuda(Some(n)) => write!(f, "cuda:{n}"),
         }
     }
 }

@@ -3,8 +3,8 @@
 //! skipped row per model in `summary.json`, so that the table is always written with the
 //! reason.
 
-use super::plan::{imagenet_models, PlannedRun};
-use super::profile::{DatasetKind, Profile};
+use super::plan::{imagenet_models, plan_runs, PlannedRun};
+use super::profile::Profile;
 use super::summary::{summarize, RunOutcome};
 use super::ReproductionOptions;
 use deepskip_report::schema::RunSummary;
@@ -38,20 +38,7 @@ pub fn plan(options: &ReproductionOptions) -> Vec<PlannedRun> {
 }
 
 fn planned(profile: Profile, seeds: u64) -> Vec<PlannedRun> {
-    let recipe = profile.recipe(DatasetKind::ImageNet);
-    imagenet_models(profile)
-        .into_iter()
-        .flat_map(|model| {
-            let recipe = recipe.clone();
-            (0..seeds.max(1)).map(move |seed| PlannedRun {
-                dataset: DATASET.into(),
-                model: model.clone(),
-                seed,
-                profile,
-                recipe: recipe.clone(),
-            })
-        })
-        .collect()
+    plan_runs(profile, &[DATASET.into()], &imagenet_models(profile), seeds)
 }
 
 /// The training configuration of an ImageNet run: the usual recipe (lr 0.1 per 256 images,

@@ -1,11 +1,9 @@
 //! `deepskip reproduce`: plans the runs of a profile, trains (or resumes) and analyses each,
 //! then writes `summary.json` and the report. One concept per module.
 
-pub mod atomic_file;
 pub mod data_cache;
 pub mod device;
 pub mod imagenet;
-pub mod interrupt;
 pub mod plan;
 pub mod profile;
 pub mod run_data;
@@ -18,7 +16,7 @@ pub mod train_config;
 use device::{DeviceChoice, DevicePool};
 use plan::{dataset_kind, default_models, plan_runs, PlannedRun};
 use profile::{DatasetKind, Profile};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Everything `deepskip reproduce` was asked for.
@@ -46,13 +44,7 @@ pub fn default_results_dir(profile: Profile) -> PathBuf {
 
 fn workspace_root() -> PathBuf {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    cwd.ancestors()
-        .find(|dir| {
-            std::fs::read_to_string(dir.join("Cargo.toml"))
-                .is_ok_and(|text| text.contains("[workspace]"))
-        })
-        .map(Path::to_path_buf)
-        .unwrap_or(cwd)
+    deepskip_data::source::workspace_root(&cwd).unwrap_or(cwd)
 }
 
 /// The profile as the report and every output describe it: its name and what it reduced

@@ -70,7 +70,7 @@ fn sanitize(name: &str) -> String {
 
 /// Which recipe a data set needs (grey digits, 32x32 colour, or ImageNet).
 pub fn dataset_kind(dataset: &str) -> DatasetKind {
-    if dataset == "imagenet" {
+    if dataset == super::imagenet::DATASET {
         DatasetKind::ImageNet
     } else if dataset.starts_with("cifar") {
         DatasetKind::Cifar

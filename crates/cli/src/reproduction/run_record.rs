@@ -29,7 +29,7 @@ impl RunRecord {
     }
 
     pub fn write(&self, run_dir: &Path) -> anyhow::Result<()> {
-        super::atomic_file::write_json(&Self::path(run_dir), self)
+        crate::atomic_file::write_json(&Self::path(run_dir), self)
     }
 }
 
@@ -98,8 +98,7 @@ pub fn decide(
 
 /// `<run>/status.json`, when present and readable.
 pub fn read_status(run_dir: &Path) -> Option<RunStatus> {
-    let text = fs::read_to_string(run_dir.join("status.json")).ok()?;
-    serde_json::from_str(&text).ok()
+    deepskip_train::RunDir::new(run_dir).read_status().ok()
 }
 
 /// Moves `run_dir` to `<name>.old-<unix seconds>` next to it (never deletes), returning the

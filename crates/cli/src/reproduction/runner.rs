@@ -43,7 +43,7 @@ pub fn run_reproduction(
         )
     })?;
     let started = Instant::now();
-    let interrupt = super::interrupt::install_handler();
+    let interrupt = crate::interrupt::interrupt_flag();
     let data = DataCache::obtain(&options.datasets, options.data_dir.clone(), options.profile);
     let ctx = RunContext {
         results_dir: &options.out,

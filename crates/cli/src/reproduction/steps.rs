@@ -4,7 +4,8 @@
 use crate::analysis;
 use anyhow::Context;
 use deepskip_data::Dataset;
-use deepskip_report::schema::{LayerStatsFile, RunState};
+use deepskip_models::LayerSelection;
+use deepskip_report::schema::RunState;
 use deepskip_spectra::ManyLayers;
 use deepskip_train::{BatchSource, RunOptions, TrainConfig};
 use std::path::Path;
@@ -43,14 +44,13 @@ pub fn analyze(
 ) -> anyhow::Result<()> {
     let trained = deepskip_train::load_trained(run_dir, device)
         .with_context(|| format!("loading the trained model of {}", run_dir.display()))?;
-    let selection = analysis::parse_layer_selection("all")?;
     let samples = Arc::new(analysis::fixed_sample(
         &dataset.train,
         samples,
         analysis::ANALYSIS_SEED,
     ));
-    let many = ManyLayers::new();
-    let hidden = analysis::analyse_hidden(
+    let summary = analysis::analyse_run(
+        run_dir,
         &trained.network,
         Arc::clone(&samples),
         &dataset.normalization,
@@ -59,25 +59,12 @@ pub fn analyze(
             chunk: samples.len(),
             bn: analysis::BnStatistics::Batch,
         },
-        &selection,
-        &many,
+        &LayerSelection::All,
+        &ManyLayers::new(),
     )?;
-    let (weight_rows, weight_stats) =
-        analysis::analyse_weights(&trained.network, &selection, &many)?;
-    let singular = hidden.rows.iter().filter(|r| r.kappa.is_infinite()).count();
-    let files = analysis::AnalysisFiles {
-        hidden: hidden.rows,
-        weights: weight_rows,
-        stats: LayerStatsFile {
-            activations: hidden.stats,
-            weights: weight_stats,
-        },
-    };
-    analysis::write_analysis(run_dir, &files)?;
     println!(
-        "    analysed {} hidden representations ({singular} singular) and {} weights",
-        files.hidden.len(),
-        files.weights.len()
+        "    analysed {} hidden representations ({} singular) and {} weights",
+        summary.hidden, summary.singular, summary.weights
     );
     Ok(())
 }

@@ -120,7 +120,7 @@ pub fn read_metrics(run_dir: &Path) -> Vec<EpochMetrics> {
 
 /// Writes `<results>/summary.json` atomically.
 pub fn write_summary(results_dir: &Path, summaries: &[RunSummary]) -> anyhow::Result<()> {
-    super::atomic_file::write_json(&results_dir.join("summary.json"), &summaries)
+    crate::atomic_file::write_json(&results_dir.join("summary.json"), &summaries)
 }
 
 /// The end-of-run summary: one line per run, then the skipped data sets' reasons.

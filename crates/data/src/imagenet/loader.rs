@@ -9,10 +9,9 @@ use super::decode::{decode_rgb, probe_dimensions, DecodeError};
 use super::error::ImagenetError;
 use super::folder::ImageFolder;
 use super::transform::{Split, TransformConfig};
-use crate::batches::Batch;
+use crate::batches::{chacha_for, Batch};
 use crossbeam_channel::{bounded, Receiver};
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -143,7 +142,7 @@ impl ImagenetLoader {
     fn order(&self, epoch: usize) -> Vec<usize> {
         let mut order: Vec<usize> = (0..self.samples.len()).collect();
         if self.config.shuffle {
-            order.shuffle(&mut rng_for(&[self.config.seed, epoch as u64]));
+            order.shuffle(&mut chacha_for(&[self.config.seed, epoch as u64]));
         }
         order
     }
@@ -160,7 +159,7 @@ impl ImagenetLoader {
             .par_iter()
             .enumerate()
             .map(|(position, &index)| {
-                let mut rng = rng_for(&[
+                let mut rng = chacha_for(&[
                     self.config.seed,
                     epoch as u64,
                     batch as u64,
@@ -207,15 +206,6 @@ impl ImagenetLoader {
         transform.apply(&image, original, &window, &mut out)?;
         Ok(out)
     }
-}
-
-/// A ChaCha8 stream keyed by the given numbers (no hashing, so no collisions).
-fn rng_for(key: &[u64]) -> ChaCha8Rng {
-    let mut seed = [0u8; 32];
-    for (chunk, value) in seed.chunks_mut(8).zip(key) {
-        chunk.copy_from_slice(&value.to_le_bytes());
-    }
-    ChaCha8Rng::from_seed(seed)
 }
 
 /// The batches of one epoch, in order; images that could not be decoded are collected in

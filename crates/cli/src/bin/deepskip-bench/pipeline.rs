@@ -8,11 +8,10 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use deepskip_data::cifar::CIFAR_SHAPE;
 use deepskip_data::imagenet::{ImageFolder, ImagenetLoader, LoaderConfig};
-use deepskip_data::{load, train_batches, DataSource, DatasetName, ImageSet, Normalization};
-use image::codecs::jpeg::JpegEncoder;
-use image::{ExtendedColorType, ImageEncoder, RgbImage};
+use deepskip_data::{
+    load, synthetic, train_batches, DataSource, DatasetName, ImageSet, Normalization,
+};
 use serde_json::{json, Value};
 
 use crate::peak_memory::peak_rss_kib;
@@ -65,7 +64,7 @@ fn cifar_train_set() -> (ImageSet, String) {
         Err(err) => {
             eprintln!("deepskip-bench: timing generated CIFAR-shaped images instead: {err}");
             (
-                generated_cifar(),
+                synthetic::cifar_like(GENERATED_CIFAR_IMAGES),
                 format!(
                     "generated {GENERATED_CIFAR_IMAGES} images: no CIFAR-10 under the data root \
                      or DEEPSKIP_DATA_MIRROR"
@@ -73,22 +72,6 @@ fn cifar_train_set() -> (ImageSet, String) {
             )
         }
     }
-}
-
-fn generated_cifar() -> ImageSet {
-    let mut x = 0x9e37_79b9u32;
-    let images = (0..GENERATED_CIFAR_IMAGES * CIFAR_SHAPE.size())
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect();
-    let labels = (0..GENERATED_CIFAR_IMAGES)
-        .map(|i| (i % 10) as u16)
-        .collect();
-    ImageSet::new(images, labels, CIFAR_SHAPE, 10).expect("the generated set is consistent")
 }
 
 /// (batches consumed, seconds), starting the clock before the epoch's shuffle.
@@ -131,34 +114,9 @@ fn write_jpegs(root: &Path, images: usize) -> Result<()> {
     for index in 0..images {
         let dir = root.join(format!("n{:08}", index % 2));
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        let image = photo(500, 375, index as u32);
-        let mut bytes = Vec::new();
-        JpegEncoder::new_with_quality(&mut bytes, 90).write_image(
-            image.as_raw(),
-            500,
-            375,
-            ExtendedColorType::Rgb8,
-        )?;
+        let bytes = synthetic::photo_jpeg(500, 375, index as u32);
         let path = dir.join(format!("image_{index:05}.JPEG"));
         std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
-}
-
-/// Smooth shapes, texture and mild noise: ImageNet-like JPEG sizes (see the data crate's
-/// imagenet_decode bench, which uses the same picture).
-fn photo(width: u32, height: u32, seed: u32) -> RgbImage {
-    let s = seed as f32;
-    RgbImage::from_fn(width, height, |x, y| {
-        let (xf, yf) = (x as f32, y as f32);
-        let wave = ((xf * 0.05 + s).sin() * (yf * 0.03 - s).cos() * 60.0) as i32;
-        let texture = ((xf * 0.4 + yf * 0.25 + s).sin() * 25.0) as i32;
-        let noise = (x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503) ^ seed) % 24;
-        let channel = |base: i32| (base + wave + texture + noise as i32).clamp(0, 255) as u8;
-        image::Rgb([
-            channel((x * 200 / width) as i32),
-            channel(90 + (y * 120 / height) as i32),
-            channel(160 - ((x + y) * 100 / (width + height)) as i32),
-        ])
-    })
 }

@@ -1,4 +1,4 @@
-//! Files the reproduction writes go to `<name>.tmp` first and are renamed into place, so an
+//! Files the analysis and the reproduction write go to `<name>.tmp` first and are renamed into place, so an
 //! interrupted run never leaves a half-written one.
 
 use anyhow::Context;
