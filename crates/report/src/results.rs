@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 
 use crate::paper_reference::PAPER_TABLES;
-use crate::schema::{EpochMetrics, LayerConditionRow, LayerStatsFile, RunSummary};
+use crate::schema::{parse_metrics, EpochMetrics, LayerConditionRow, LayerStatsFile, RunSummary};
 use crate::ReportError;
 
 /// Everything the report knows about one run.
@@ -120,24 +120,19 @@ fn read_json<T: DeserializeOwned>(path: &Path, what: &'static str) -> Result<T, 
     })
 }
 
-/// Reads `metrics.jsonl`; a missing file is an empty history.
+/// Reads `metrics.jsonl`; a missing file is an empty history, a torn last line is dropped
+/// (see [`parse_metrics`]).
 pub fn read_metrics(path: &Path) -> Result<Vec<EpochMetrics>, ReportError> {
     if !path.is_file() {
         return Ok(Vec::new());
     }
     let text = fs::read_to_string(path).map_err(ReportError::io(path))?;
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(i, line)| {
-            serde_json::from_str(line).map_err(|source| ReportError::Json {
-                path: path.to_path_buf(),
-                line: Some(i + 1),
-                what: "metrics line (an EpochMetrics object)",
-                source,
-            })
-        })
-        .collect()
+    parse_metrics(&text).map_err(|(line, source)| ReportError::Json {
+        path: path.to_path_buf(),
+        line: Some(line),
+        what: "metrics line (an EpochMetrics object)",
+        source,
+    })
 }
 
 /// Reads a condition-number CSV; a missing file is an empty table. `inf` parses as infinity.
@@ -193,6 +188,9 @@ mod tests {
         fs::write(&bad, "{\"epoch\": 1}\n").unwrap();
         let err = read_metrics(&bad).unwrap_err().to_string();
         assert!(err.contains("line 1"), "{err}");
+        // The same line cut short by a crash (no final newline) is dropped, as the trainer does.
+        fs::write(&bad, "{\"epoch\": 1, \"tr").unwrap();
+        assert!(read_metrics(&bad).unwrap().is_empty());
     }
 
     #[test]

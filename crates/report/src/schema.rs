@@ -6,6 +6,27 @@ use serde::{Deserialize, Serialize};
 
 pub use deepskip_spectra::{Histogram, LayerStats, Percentiles};
 
+/// Parses the text of a `metrics.jsonl`. A torn last line (a crash during an append: the text
+/// does not end in a newline) is dropped; any other unreadable line is an error, with its
+/// 1-based line number.
+pub fn parse_metrics(text: &str) -> Result<Vec<EpochMetrics>, (usize, serde_json::Error)> {
+    let torn_tail = !text.is_empty() && !text.ends_with('\n');
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .collect();
+    let mut out = Vec::with_capacity(lines.len());
+    for (k, &(i, line)) in lines.iter().enumerate() {
+        match serde_json::from_str(line) {
+            Ok(m) => out.push(m),
+            Err(_) if torn_tail && k + 1 == lines.len() => break,
+            Err(e) => return Err((i + 1, e)),
+        }
+    }
+    Ok(out)
+}
+
 /// One line of `<run>/metrics.jsonl`: what one epoch measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpochMetrics {

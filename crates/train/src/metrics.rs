@@ -44,17 +44,8 @@ impl MetricsLog {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(TrainError::io(&self.path)(e)),
         };
-        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-        let torn_tail = !text.ends_with('\n');
-        let mut out = Vec::with_capacity(lines.len());
-        for (i, line) in lines.iter().enumerate() {
-            match serde_json::from_str(line) {
-                Ok(m) => out.push(m),
-                Err(_) if torn_tail && i + 1 == lines.len() => break,
-                Err(e) => return Err(TrainError::json(&self.path)(e)),
-            }
-        }
-        Ok(out)
+        deepskip_report::schema::parse_metrics(&text)
+            .map_err(|(_, e)| TrainError::json(&self.path)(e))
     }
 
     /// Keeps only epochs `<= epoch` (those a resumed checkpoint covers), rewriting atomically.

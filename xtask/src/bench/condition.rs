@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::child::{self, numbers};
 use super::sides::Sides;
-use super::stats::{alternation, median, Paired};
+use super::stats::median;
 
 /// Relative agreement required between the two sides' finite condition numbers.
 pub const KAPPA_REL_TOL: f64 = 1e-6;
@@ -133,36 +133,33 @@ pub fn run(sides: &Sides, set: &MatrixSet, pairs: usize, scratch: &Path) -> Resu
         .and_then(|f| f.iter().map(|p| p.as_str().map(PathBuf::from)).collect())
         .context("write-matrices reported no file list")?;
     let chunked = chunks(&files, pairs);
-    let mut throughput = Paired::default();
     let mut kappas: [Vec<Kappa>; 2] = [Vec::new(), Vec::new()];
     let mut seconds: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
-    let mut peak_rss: [Option<u64>; 2] = [None, None];
-    for (pair, side) in alternation(chunked.len()) {
-        eprintln!(
-            "xtask bench: {} pair {}/{} {side:?}",
-            set.label(),
-            pair + 1,
-            chunked.len()
-        );
-        let args: Vec<String> = chunked[pair]
-            .iter()
-            .map(|f| f.display().to_string())
-            .collect();
-        let report = child::report(&mut sides.command(side, "condition", "svd.py", &args))?;
-        let per_matrix = numbers(&report, "seconds")?;
-        let total: f64 = per_matrix.iter().sum();
-        throughput.push(side, per_matrix.len() as f64 / total);
-        let slot = side as usize;
-        seconds[slot].extend(&per_matrix);
-        peak_rss[slot] = peak_rss[slot].max(report["peak_rss_kib"].as_u64());
-        let list = report["kappas"]
-            .as_array()
-            .context("report has no kappas")?;
-        for value in list {
-            kappas[slot]
-                .push(Kappa::from_json(value).with_context(|| format!("bad kappa {value}"))?);
-        }
-    }
+    let runs = sides.alternate(
+        &set.label(),
+        chunked.len(),
+        ("condition", "svd.py"),
+        |pair| {
+            chunked[pair]
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect()
+        },
+        |side, report| {
+            let slot = side as usize;
+            let per_matrix = numbers(report, "seconds")?;
+            seconds[slot].extend(&per_matrix);
+            let list = report["kappas"]
+                .as_array()
+                .context("report has no kappas")?;
+            for value in list {
+                kappas[slot]
+                    .push(Kappa::from_json(value).with_context(|| format!("bad kappa {value}"))?);
+            }
+            Ok(per_matrix.len() as f64 / per_matrix.iter().sum::<f64>())
+        },
+    )?;
+    let (throughput, peak_rss) = (runs.throughput, runs.peak_rss_kib);
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     let agreement = check_agreement(&names, &kappas[0], &kappas[1], KAPPA_REL_TOL)?;
     Ok(json!({

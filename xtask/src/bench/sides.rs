@@ -4,8 +4,20 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::bench::stats::Side;
+use anyhow::Result;
+use serde_json::Value;
+
+use crate::bench::child;
+use crate::bench::stats::{alternation, Paired, Side};
 use crate::env::BuildEnv;
+
+/// What [`Sides::alternate`] measured: the throughput of every run, paired, and each side's
+/// peak RSS (KiB, the largest of its runs), indexed by `Side as usize`.
+#[derive(Debug, Default)]
+pub struct Alternation {
+    pub throughput: Paired,
+    pub peak_rss_kib: [Option<u64>; 2],
+}
 
 #[derive(Debug, Clone)]
 pub struct Sides {
@@ -41,6 +53,29 @@ impl Sides {
             }
             Side::Reference => self.reference(script, args),
         }
+    }
+}
+
+impl Sides {
+    /// Runs one comparison A B A B: pair `p` runs `subcommand` / `script` with `args(p)` on
+    /// both sides; `record` reads each run's report and returns its throughput.
+    pub fn alternate(
+        &self,
+        label: &str,
+        pairs: usize,
+        (subcommand, script): (&str, &str),
+        args: impl Fn(usize) -> Vec<String>,
+        mut record: impl FnMut(Side, &Value) -> Result<f64>,
+    ) -> Result<Alternation> {
+        let mut out = Alternation::default();
+        for (pair, side) in alternation(pairs) {
+            eprintln!("xtask bench: {label} pair {}/{pairs} {side:?}", pair + 1);
+            let report = child::report(&mut self.command(side, subcommand, script, &args(pair)))?;
+            let slot = side as usize;
+            out.peak_rss_kib[slot] = out.peak_rss_kib[slot].max(report["peak_rss_kib"].as_u64());
+            out.throughput.push(side, record(side, &report)?);
+        }
+        Ok(out)
     }
 }
 

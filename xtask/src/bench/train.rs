@@ -3,9 +3,9 @@
 use anyhow::{bail, Result};
 use serde_json::{json, Value};
 
-use super::child::{self, number, numbers};
+use super::child::{number, numbers};
 use super::sides::Sides;
-use super::stats::{alternation, median, Paired, Side};
+use super::stats::{median, Paired, Side};
 
 /// What one model's comparison runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -170,34 +170,30 @@ pub fn run(sides: &Sides, setup: &TrainSetup) -> Result<TrainResult> {
         heap: [None, None],
     };
     let mut params = [None, None];
-    for (pair, side) in alternation(setup.pairs) {
-        eprintln!(
-            "xtask bench: {} pair {}/{} {side:?}",
-            setup.label(),
-            pair + 1,
-            setup.pairs
-        );
-        let report =
-            child::report(&mut sides.command(side, "train-step", "train_step.py", &setup.args()))?;
-        let slot = side as usize;
-        let count = number(&report, "params")? as u64;
-        params[slot] = Some(count);
-        if side == Side::Deepskip {
-            result.forward_flops_per_image = number(&report, "forward_flops_per_image")? as u64;
-        }
-        let rss = report["peak_rss_kib"].as_u64();
-        result.peak_rss_kib[slot] = result.peak_rss_kib[slot].max(rss);
-        result.phases[slot].extend_from(&report)?;
-        result.heap[slot] = report["heap"].as_str().map(str::to_owned);
-        let steps = numbers(&report, "step_seconds")?;
-        let ips = images_per_second(setup.batch, &steps)
-            .ok_or_else(|| anyhow::anyhow!("{}: no timed steps in {report}", setup.label()))?;
-        result.images_per_second.push(side, ips);
-        if let [Some(a), Some(b)] = params {
-            check_params(&setup.model, a, b)?;
-            result.params = a;
-        }
-    }
+    let runs = sides.alternate(
+        &setup.label(),
+        setup.pairs,
+        ("train-step", "train_step.py"),
+        |_| setup.args(),
+        |side, report| {
+            let slot = side as usize;
+            params[slot] = Some(number(report, "params")? as u64);
+            if let [Some(a), Some(b)] = params {
+                check_params(&setup.model, a, b)?;
+                result.params = a;
+            }
+            if side == Side::Deepskip {
+                result.forward_flops_per_image = number(report, "forward_flops_per_image")? as u64;
+            }
+            result.phases[slot].extend_from(report)?;
+            result.heap[slot] = report["heap"].as_str().map(str::to_owned);
+            let steps = numbers(report, "step_seconds")?;
+            images_per_second(setup.batch, &steps)
+                .ok_or_else(|| anyhow::anyhow!("{}: no timed steps in {report}", setup.label()))
+        },
+    )?;
+    result.images_per_second = runs.throughput;
+    result.peak_rss_kib = runs.peak_rss_kib;
     Ok(result)
 }
 

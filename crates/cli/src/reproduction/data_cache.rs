@@ -2,7 +2,7 @@
 //! and shared by its runs; one that cannot be obtained keeps the reason its runs are skipped.
 
 use super::plan::{dataset_kind, PlannedRun};
-use super::profile::Profile;
+use super::profile::{DatasetKind, Profile};
 use deepskip_data::{Augmentation, DataSource, Dataset, DatasetName};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -85,6 +85,9 @@ fn fallback_input(dataset: &str) -> (i64, i64) {
         .ok()
         .and_then(|n| n.num_classes())
         .unwrap_or(10) as i64;
-    let channels = if dataset.starts_with("cifar") { 3 } else { 1 };
+    let channels = match dataset_kind(dataset) {
+        DatasetKind::Mnist => 1,
+        DatasetKind::Cifar | DatasetKind::ImageNet => 3,
+    };
     (channels, classes)
 }

@@ -2,6 +2,7 @@
 //! each one lives, and the recipe each one trains with.
 
 use super::profile::{DatasetKind, Profile, RunRecipe};
+use deepskip_data::DatasetName;
 use md5::{Digest, Md5};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -68,14 +69,15 @@ fn sanitize(name: &str) -> String {
         .collect()
 }
 
-/// Which recipe a data set needs (grey digits, 32x32 colour, or ImageNet).
+/// Which recipe a data set needs (grey digits, 32x32 colour, or ImageNet), under any spelling
+/// `DatasetName` accepts (`CIFAR-10` is CIFAR).
 pub fn dataset_kind(dataset: &str) -> DatasetKind {
     if dataset == super::imagenet::DATASET {
-        DatasetKind::ImageNet
-    } else if dataset.starts_with("cifar") {
-        DatasetKind::Cifar
-    } else {
-        DatasetKind::Mnist
+        return DatasetKind::ImageNet;
+    }
+    match dataset.parse::<DatasetName>() {
+        Ok(DatasetName::Cifar10 | DatasetName::Cifar100 { .. }) => DatasetKind::Cifar,
+        _ => DatasetKind::Mnist,
     }
 }
 
@@ -169,6 +171,7 @@ mod tests {
         assert_eq!(dataset_dir_name("cifar10"), "cifar10");
         assert_eq!(dataset_kind("idx:/tmp/d"), DatasetKind::Mnist);
         assert_eq!(dataset_kind("cifar100"), DatasetKind::Cifar);
+        assert_eq!(dataset_kind("CIFAR-10"), DatasetKind::Cifar);
     }
 
     #[test]

@@ -4,7 +4,6 @@
 use super::plan::PlannedRun;
 use deepskip_report::paper_reference::{model_label, paper_cell};
 use deepskip_report::schema::{EpochMetrics, RunState, RunSummary};
-use std::fs;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -107,15 +106,11 @@ pub fn model_depth(model: &str) -> usize {
         .unwrap_or(0)
 }
 
-/// Every epoch of `<run>/metrics.jsonl`; unreadable lines (a line cut by a crash) are ignored.
+/// Every epoch of `<run>/metrics.jsonl` (a line cut by a crash is dropped); none when the file
+/// is missing or unreadable.
 pub fn read_metrics(run_dir: &Path) -> Vec<EpochMetrics> {
-    fs::read_to_string(run_dir.join("metrics.jsonl"))
-        .map(|text| {
-            text.lines()
-                .filter_map(|line| serde_json::from_str(line).ok())
-                .collect()
-        })
-        .unwrap_or_default()
+    let log = deepskip_train::MetricsLog::new(deepskip_train::RunDir::new(run_dir).metrics_path());
+    log.read().unwrap_or_default()
 }
 
 /// Writes `<results>/summary.json` atomically.
@@ -195,6 +190,7 @@ mod tests {
     use super::*;
     use crate::reproduction::plan::{default_models, plan_runs};
     use crate::reproduction::profile::Profile;
+    use std::fs;
 
     fn run() -> PlannedRun {
         plan_runs(
