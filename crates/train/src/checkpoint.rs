@@ -135,10 +135,7 @@ pub fn restore_model(dir: &Path, manifest: &Manifest, vs: &VarStore) -> Result<(
 pub fn restore_momentum(dir: &Path, manifest: &Manifest, sgd: &mut Sgd) -> Result<(), TrainError> {
     let path = dir.join(&manifest.momentum.file);
     let saved = read_tensors(&path)?;
-    sgd.load_buffers(saved).map_err(|e| match e {
-        TrainError::BadCheckpoint { reason, .. } => bad(&path, reason),
-        other => other,
-    })
+    sgd.load_buffers(&path, saved)
 }
 
 fn write_tensors(
@@ -167,14 +164,17 @@ fn read_tensors(path: &Path) -> Result<Vec<(String, Tensor)>, TrainError> {
     Tensor::read_safetensors(path).map_err(|e| bad(path, e.to_string()))
 }
 
-fn copy_into(
+/// Copies each saved tensor into the target of its name: every target needs one of its shape,
+/// and every saved tensor a target (else the file belongs to another model).
+pub(crate) fn copy_into(
     path: &Path,
     targets: HashMap<String, Tensor>,
     saved: Vec<(String, Tensor)>,
 ) -> Result<(), TrainError> {
     let saved: HashMap<String, Tensor> = saved.into_iter().collect();
-    for (name, mut target) in targets {
-        let src = saved.get(&name).ok_or_else(|| {
+    for (name, target) in &targets {
+        let mut target = target.shallow_clone();
+        let src = saved.get(name).ok_or_else(|| {
             bad(
                 path,
                 format!("no tensor {name}; was it written by another model?"),
@@ -192,6 +192,12 @@ fn copy_into(
         }
         tch::no_grad(|| target.f_copy_(src))
             .map_err(TrainError::torch(format!("loading {name}")))?;
+    }
+    if let Some(extra) = saved.keys().find(|name| !targets.contains_key(*name)) {
+        return Err(bad(
+            path,
+            format!("{extra} matches nothing in this model; was it written by another model?"),
+        ));
     }
     Ok(())
 }

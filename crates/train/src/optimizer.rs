@@ -11,6 +11,7 @@
 //! small, and per-tensor dispatch would cost more than the arithmetic (bench/README.md).
 
 use crate::{StepOutcome, TrainError};
+use std::path::Path;
 use tch::nn::VarStore;
 use tch::Tensor;
 
@@ -182,31 +183,15 @@ impl Sgd {
             .collect()
     }
 
-    /// Restores momentum buffers saved by [`Sgd::named_buffers`]; every parameter must have one
-    /// of its shape.
-    pub fn load_buffers(&mut self, saved: Vec<(String, Tensor)>) -> Result<(), TrainError> {
-        let mut saved: std::collections::HashMap<String, Tensor> = saved.into_iter().collect();
-        for slot in &mut self.slots {
-            let src = saved
-                .remove(&slot.name)
-                .ok_or_else(|| missing(format!("no momentum buffer for {}", slot.name)))?;
-            if src.size() != slot.buffer.size() {
-                return Err(missing(format!(
-                    "momentum buffer {} has shape {:?}, the model expects {:?}",
-                    slot.name,
-                    src.size(),
-                    slot.buffer.size()
-                )));
-            }
-            tch::no_grad(|| slot.buffer.f_copy_(&src))
-                .map_err(TrainError::torch("restoring momentum buffers"))?;
-        }
-        if let Some(extra) = saved.keys().next() {
-            return Err(missing(format!(
-                "momentum buffer {extra} matches no parameter of this model"
-            )));
-        }
-        Ok(())
+    /// Restores momentum buffers saved by [`Sgd::named_buffers`] (read from `path`): every
+    /// parameter needs one of its shape, and every saved buffer a parameter.
+    pub fn load_buffers(
+        &mut self,
+        path: &Path,
+        saved: Vec<(String, Tensor)>,
+    ) -> Result<(), TrainError> {
+        let targets = self.named_buffers().into_iter().collect();
+        crate::checkpoint::copy_into(path, targets, saved)
     }
 }
 
@@ -233,13 +218,6 @@ fn view_of(flat: &Tensor, offset: i64, like: &Tensor) -> Tensor {
 
 fn all_finite(t: &Tensor) -> bool {
     t.isfinite().all().int64_value(&[]) != 0
-}
-
-fn missing(reason: String) -> TrainError {
-    TrainError::BadCheckpoint {
-        path: "momentum buffers".into(),
-        reason,
-    }
 }
 
 #[cfg(test)]
@@ -382,14 +360,16 @@ mod tests {
         let saved = opt.named_buffers();
         let (vs2, _) = one_param(1.0);
         let mut fresh = sgd(&vs2, false, 0.0);
-        fresh.load_buffers(saved).unwrap();
+        fresh
+            .load_buffers(Path::new("m.safetensors"), saved)
+            .unwrap();
         assert_eq!(fresh.named_buffers()[0].1.double_value(&[0, 1]), 1.0);
         let bad = vec![(
             "w".to_string(),
             Tensor::zeros([3], (Kind::Float, Device::Cpu)),
         )];
         assert!(fresh
-            .load_buffers(bad)
+            .load_buffers(Path::new("m.safetensors"), bad)
             .unwrap_err()
             .to_string()
             .contains("shape"));
