@@ -205,14 +205,19 @@ mod tests {
     use crate::image_set::ImageShape;
 
     fn set(n: usize) -> Arc<ImageSet> {
+        set_with_classes(n, 10)
+    }
+
+    /// `n` 3x4x4 images; image `i` has label `i % classes`.
+    fn set_with_classes(n: usize, classes: usize) -> Arc<ImageSet> {
         let shape = ImageShape {
             channels: 3,
             height: 4,
             width: 4,
         };
         let images = (0..n * shape.size()).map(|i| (i % 251) as u8).collect();
-        let labels = (0..n).map(|i| (i % 10) as u16).collect();
-        Arc::new(ImageSet::new(images, labels, shape, 10).unwrap())
+        let labels = (0..n).map(|i| (i % classes) as u16).collect();
+        Arc::new(ImageSet::new(images, labels, shape, classes).unwrap())
     }
 
     fn aug() -> Augmentation {
@@ -232,19 +237,26 @@ mod tests {
 
     #[test]
     fn training_drops_the_partial_batch_and_covers_distinct_images() {
-        let batches = epoch(1, 0);
+        // One class per image, so a label names the image it came from.
+        let batches: Vec<Batch> = train_batches(
+            set_with_classes(50, 50),
+            &Normalization::identity(3),
+            aug(),
+            8,
+            1,
+            0,
+        )
+        .collect();
         assert_eq!(batches.len(), 6);
         assert!(batches
             .iter()
             .all(|b| b.shape == [8, 3, 4, 4] && b.images.len() == 8 * 48));
         let mut labels: Vec<i64> = batches.iter().flat_map(|b| b.labels.clone()).collect();
-        assert_ne!(
-            labels,
-            (0..48).map(|i| i % 10).collect::<Vec<_>>(),
-            "shuffled"
-        );
+        assert_ne!(labels, (0..48).collect::<Vec<_>>(), "shuffled");
         labels.sort_unstable();
-        assert_eq!(labels.len(), 48);
+        labels.dedup();
+        assert_eq!(labels.len(), 48, "48 distinct images: {labels:?}");
+        assert!(labels.iter().all(|l| (0..50).contains(l)), "{labels:?}");
     }
 
     #[test]

@@ -36,11 +36,17 @@ fn an_interrupted_download_resumes_with_a_range_request() {
     assert!(!part_path(&dest).exists());
     let seen = server.seen.lock().unwrap().clone();
     assert_eq!(
-        seen[1],
-        Seen {
-            path: "/f.bin".into(),
-            range: Some(format!("bytes={kept}-"))
-        }
+        seen,
+        vec![
+            Seen {
+                path: "/f.bin".into(),
+                range: None
+            },
+            Seen {
+                path: "/f.bin".into(),
+                range: Some(format!("bytes={kept}-"))
+            }
+        ]
     );
 }
 
@@ -59,6 +65,14 @@ fn a_complete_part_file_is_finished_without_downloading_again() {
     )
     .unwrap();
     assert_eq!(std::fs::read(&dest).unwrap(), payload);
+    // One request, for the bytes after the part (answered 416): nothing is fetched again.
+    assert_eq!(
+        *server.seen.lock().unwrap(),
+        vec![Seen {
+            path: "/g".into(),
+            range: Some(format!("bytes={}-", payload.len()))
+        }]
+    );
 }
 
 #[test]

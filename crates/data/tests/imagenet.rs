@@ -139,28 +139,52 @@ fn decoding_goes_by_content_not_extension() {
     }
 }
 
+/// A JPEG of one colour.
+fn solid_jpeg_bytes(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    RgbImage::from_pixel(width, height, image::Rgb(rgb))
+        .write_to(&mut bytes, ImageFormat::Jpeg)
+        .expect("encode JPEG");
+    bytes.into_inner()
+}
+
 #[test]
-fn batches_have_the_requested_shape_and_normalised_values() {
-    let fixture = fixture();
-    let layout = ImagenetLayout::open(&fixture.root).expect("open layout");
+fn batches_hold_each_pixel_normalised_per_channel_with_its_label() {
+    // A colour per class, its three channels far apart, so that a swapped, dropped or
+    // mislabelled channel is off by far more than JPEG rounding.
+    let colours = [[220_u8, 120, 30], [30, 200, 120]];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let train = dir.path().join("train");
+    write(&train.join("n01/a.JPEG"), &solid_jpeg_bytes(80, 60, colours[0]));
+    write(&train.join("n01/b.JPEG"), &solid_jpeg_bytes(50, 90, colours[0]));
+    write(&train.join("n02/c.JPEG"), &solid_jpeg_bytes(64, 64, colours[1]));
+    let folder = ImageFolder::scan(&train).expect("scan");
     let transform = TransformConfig::imagenet(32);
-    for config in [LoaderConfig::train(2, 32, 1), LoaderConfig::eval(2, 32)] {
-        let loader = ImagenetLoader::new(&layout.train, config).expect("loader");
+    // Solid JPEGs decode to within a couple of levels of their colour.
+    let tolerance = |c: usize| 3.0 / 255.0 / transform.std[c];
+    for config in [LoaderConfig::train(1, 32, 1), LoaderConfig::eval(2, 32)] {
+        let loader = ImagenetLoader::new(&folder, config).expect("loader");
+        let mut images = 0;
         for batch in loader.epoch(0) {
-            let n = batch.labels.len();
-            assert_eq!(batch.shape, [n, 3, 32, 32]);
-            assert_eq!(batch.images.len(), n * 3 * 32 * 32);
-            for (i, value) in batch.images.iter().enumerate() {
-                let c = (i / (32 * 32)) % 3;
-                let low = -transform.mean[c] / transform.std[c];
-                let high = (1.0 - transform.mean[c]) / transform.std[c];
-                assert!(
-                    (low - 1e-4..=high + 1e-4).contains(value),
-                    "{value} outside [{low}, {high}]"
-                );
+            let plane = 32 * 32;
+            assert_eq!(batch.shape, [batch.labels.len(), 3, 32, 32]);
+            for (k, &label) in batch.labels.iter().enumerate() {
+                images += 1;
+                let colour = colours[usize::try_from(label).expect("a class index")];
+                for c in 0..3 {
+                    let expected =
+                        (f32::from(colour[c]) / 255.0 - transform.mean[c]) / transform.std[c];
+                    let start = (k * 3 + c) * plane;
+                    for &value in &batch.images[start..start + plane] {
+                        assert!(
+                            (value - expected).abs() <= tolerance(c),
+                            "image {k} (label {label}) channel {c}: {value}, expected {expected}"
+                        );
+                    }
+                }
             }
-            assert!(batch.labels.iter().all(|&l| (0..3).contains(&l)));
         }
+        assert_eq!(images, 3, "every image once");
     }
 }
 
