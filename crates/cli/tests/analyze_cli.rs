@@ -120,15 +120,18 @@ fn taps(run: &Path, data: &Path, batch_bn: bool) -> Vec<TapValues> {
             (f32::from(v) / 255.0 - mean[c]) / std[c]
         })
         .collect();
-    let dims = [set.len(), set.shape.channels, set.shape.height, set.shape.width];
+    let dims = [
+        set.len(),
+        set.shape.channels,
+        set.shape.height,
+        set.shape.width,
+    ];
     let images = Tensor::from_slice(&normalised).view(dims.map(|d| d as i64));
     let mut out = Vec::new();
     let _logits = tch::no_grad(|| {
-        trained.network.forward_with_taps(
-            &images,
-            batch_bn,
-            &LayerSelection::All,
-            &mut |tap| {
+        trained
+            .network
+            .forward_with_taps(&images, batch_bn, &LayerSelection::All, &mut |tap| {
                 let output = tap.output.to_kind(Kind::Float).contiguous();
                 out.push(TapValues {
                     index: tap.index,
@@ -136,8 +139,7 @@ fn taps(run: &Path, data: &Path, batch_bn: bool) -> Vec<TapValues> {
                     shape: output.size().iter().map(|&d| d as usize).collect(),
                     values: Vec::<f32>::try_from(&output.view([-1])).unwrap(),
                 });
-            },
-        )
+            })
     });
     out
 }

@@ -293,9 +293,9 @@ fn an_interrupted_reproduction_resumes_and_ends_as_an_uninterrupted_one() {
             summary.iter().any(|s| s.state == RunState::Interrupted),
             "{summary:?}"
         );
-        interrupted = idx_run_dirs(&split).into_iter().find(|dir| {
-            status_of(dir).is_some_and(|status| status.state == RunState::Interrupted)
-        });
+        interrupted = idx_run_dirs(&split)
+            .into_iter()
+            .find(|dir| status_of(dir).is_some_and(|status| status.state == RunState::Interrupted));
         if interrupted.is_some() {
             break;
         }
@@ -304,7 +304,11 @@ fn an_interrupted_reproduction_resumes_and_ends_as_an_uninterrupted_one() {
     let status = status_of(&interrupted).unwrap();
     assert!(status.epoch < 2, "{status:?}");
     let kept = metrics_of(&interrupted);
-    assert_eq!(kept.len(), status.epoch, "one metrics line per completed epoch");
+    assert_eq!(
+        kept.len(),
+        status.epoch,
+        "one metrics line per completed epoch"
+    );
 
     let rerun = reproduce(&data, &split);
     let stdout = String::from_utf8_lossy(&rerun.stdout);
@@ -336,7 +340,10 @@ fn an_interrupted_reproduction_resumes_and_ends_as_an_uninterrupted_one() {
             resumed.display()
         );
         assert_eq!(
-            metrics_of(&resumed).iter().map(measured).collect::<Vec<_>>(),
+            metrics_of(&resumed)
+                .iter()
+                .map(measured)
+                .collect::<Vec<_>>(),
             metrics_of(&run).iter().map(measured).collect::<Vec<_>>(),
             "{}",
             resumed.display()

@@ -155,9 +155,18 @@ fn batches_hold_each_pixel_normalised_per_channel_with_its_label() {
     let colours = [[220_u8, 120, 30], [30, 200, 120]];
     let dir = tempfile::tempdir().expect("tempdir");
     let train = dir.path().join("train");
-    write(&train.join("n01/a.JPEG"), &solid_jpeg_bytes(80, 60, colours[0]));
-    write(&train.join("n01/b.JPEG"), &solid_jpeg_bytes(50, 90, colours[0]));
-    write(&train.join("n02/c.JPEG"), &solid_jpeg_bytes(64, 64, colours[1]));
+    write(
+        &train.join("n01/a.JPEG"),
+        &solid_jpeg_bytes(80, 60, colours[0]),
+    );
+    write(
+        &train.join("n01/b.JPEG"),
+        &solid_jpeg_bytes(50, 90, colours[0]),
+    );
+    write(
+        &train.join("n02/c.JPEG"),
+        &solid_jpeg_bytes(64, 64, colours[1]),
+    );
     let folder = ImageFolder::scan(&train).expect("scan");
     let transform = TransformConfig::imagenet(32);
     // Solid JPEGs decode to within a couple of levels of their colour.

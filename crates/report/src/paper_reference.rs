@@ -197,7 +197,10 @@ mod tests {
     /// `11.38%` -> 0.1138, `2.5M` -> 2.5.
     fn number(text: &str, unit: char, scale: f64) -> f64 {
         let digits = text.strip_suffix(unit).unwrap_or_else(|| panic!("{text}"));
-        digits.parse::<f64>().unwrap_or_else(|e| panic!("{text}: {e}")) / scale
+        digits
+            .parse::<f64>()
+            .unwrap_or_else(|e| panic!("{text}: {e}"))
+            / scale
     }
 
     #[test]
@@ -221,7 +224,10 @@ mod tests {
             let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
             assert!(close(cell.train_acc, number(train, '%', 100.0)), "{row}");
             assert!(close(cell.test_acc, number(test, '%', 100.0)), "{row}");
-            assert!(close(cell.params_millions, number(params, 'M', 1.0)), "{row}");
+            assert!(
+                close(cell.params_millions, number(params, 'M', 1.0)),
+                "{row}"
+            );
             matched += 1;
         }
         assert_eq!(matched, PAPER_CELLS.len(), "one row per cell");
