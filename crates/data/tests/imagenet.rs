@@ -180,9 +180,9 @@ fn batches_hold_each_pixel_normalised_per_channel_with_its_label() {
             for (k, &label) in batch.labels.iter().enumerate() {
                 images += 1;
                 let colour = colours[usize::try_from(label).expect("a class index")];
-                for c in 0..3 {
+                for (c, &level) in colour.iter().enumerate() {
                     let expected =
-                        (f32::from(colour[c]) / 255.0 - transform.mean[c]) / transform.std[c];
+                        (f32::from(level) / 255.0 - transform.mean[c]) / transform.std[c];
                     let start = (k * 3 + c) * plane;
                     for &value in &batch.images[start..start + plane] {
                         assert!(
