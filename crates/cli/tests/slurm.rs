@@ -111,7 +111,10 @@ impl Cluster {
             .arg(format!("--key-file={}", key.display()))
             .arg(format!("--pid-file={}", munge.join("munged.pid").display()))
             .arg(format!("--log-file={}", munge.join("munged.log").display()))
-            .arg(format!("--seed-file={}", munge.join("munged.seed").display()))
+            .arg(format!(
+                "--seed-file={}",
+                munge.join("munged.seed").display()
+            ))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -172,7 +175,10 @@ impl Cluster {
         });
         match (idle, self.exited_daemon()) {
             (Ok(()), None) => Ok(()),
-            (_, Some(name)) => Err(format!("{name} exited: {}", self.log(&format!("{name}.log")))),
+            (_, Some(name)) => Err(format!(
+                "{name} exited: {}",
+                self.log(&format!("{name}.log"))
+            )),
             (Err(_), None) => Err(format!(
                 "the node did not become idle: {}",
                 self.log("slurmd.log")
@@ -183,8 +189,7 @@ impl Cluster {
     fn exited_daemon(&mut self) -> Option<&'static str> {
         self.daemons
             .iter_mut()
-            .find(|(_, child)| !matches!(child.try_wait(), Ok(None)))
-            .map(|(name, _)| *name)
+            .find_map(|(name, child)| (!matches!(child.try_wait(), Ok(None))).then_some(*name))
     }
 
     fn log(&self, name: &str) -> String {
@@ -218,6 +223,9 @@ impl Cluster {
     /// Cancels every job, then stops the daemons by their process ids (SIGTERM, then SIGKILL
     /// after ten seconds) and reaps them.
     fn stop(&mut self) {
+        if self.daemons.is_empty() {
+            return;
+        }
         let _ = self.slurm("scancel", &["--user=root"]);
         let _ = wait_until(Duration::from_secs(30), || {
             self.slurm("squeue", &["--noheader"])
@@ -462,16 +470,30 @@ fn requeue_while_training(cluster: &Cluster, data: &Path, out: &Path) {
         );
         logs(out).contains("resuming on cpu")
     });
-    assert!(restarted.is_ok(), "the task was not restarted: {}", logs(out));
+    assert!(
+        restarted.is_ok(),
+        "the task was not restarted: {}",
+        logs(out)
+    );
     cluster.wait_for_jobs(&[&array, &sub.report_job]);
 
     let log = logs(out);
-    assert!(log.contains("interrupted"), "no interruption in the log:\n{log}");
-    assert!(log.contains("resuming on cpu"), "the task did not resume:\n{log}");
+    assert!(
+        log.contains("interrupted"),
+        "no interruption in the log:\n{log}"
+    );
+    assert!(
+        log.contains("resuming on cpu"),
+        "the task did not resume:\n{log}"
+    );
     let metrics = fs::read_to_string(run_dir.join("metrics.jsonl")).unwrap();
     let epochs: Vec<u64> = metrics
         .lines()
-        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap()["epoch"].as_u64().unwrap())
+        .map(|line| {
+            serde_json::from_str::<serde_json::Value>(line).unwrap()["epoch"]
+                .as_u64()
+                .unwrap()
+        })
         .collect();
     assert_eq!(epochs, [1, 2], "each epoch once:\n{metrics}\n{log}");
     let status = fs::read_to_string(run_dir.join("status.json")).unwrap();

@@ -50,7 +50,10 @@ fn slurm_for_its_test() {
     match system_packages::ensure_optional(&[Requirement::Slurm, Requirement::Munge]) {
         OptionalOutcome::Ready { installed } if installed.is_empty() => {}
         OptionalOutcome::Ready { installed } => {
-            eprintln!("xtask setup: installed {} (the Slurm test)", installed.join(" "));
+            eprintln!(
+                "xtask setup: installed {} (the Slurm test)",
+                installed.join(" ")
+            );
         }
         OptionalOutcome::Missing(how) => {
             eprintln!("xtask setup: the Slurm test will be skipped: {how}");

@@ -108,7 +108,8 @@ mod tests {
 
     #[test]
     fn parses_squeue_and_sacct_lines() {
-        let states = parse_states("7_0|RUNNING|None\n7_3|PENDING|BeginTime\n8|PENDING|Dependency\n");
+        let states =
+            parse_states("7_0|RUNNING|None\n7_3|PENDING|BeginTime\n8|PENDING|Dependency\n");
         assert_eq!(states["7_0"], "RUNNING");
         assert_eq!(states["7_3"], "PENDING (BeginTime)");
         assert_eq!(states["8"], "PENDING (Dependency)");

@@ -11,8 +11,8 @@ pub mod status;
 pub mod submission;
 pub mod time_limit;
 
-use super::run_record::{decide, move_aside, RunAction};
 use super::plan::PlannedRun;
+use super::run_record::{decide, move_aside, RunAction};
 use super::{reproduction_plan, ReproductionOptions};
 use script::{JobResources, ScriptContext};
 use std::path::{Path, PathBuf};
@@ -64,7 +64,10 @@ pub fn submit(options: ReproductionOptions, slurm: &SlurmOptions) -> anyhow::Res
             .transpose()?,
         report: script::report_script(&ctx, &slurm.resources)?,
     };
-    println!("deepskip reproduce --slurm: {}", plan.description.one_line());
+    println!(
+        "deepskip reproduce --slurm: {}",
+        plan.description.one_line()
+    );
     println!(
         "{} runs planned, {} to submit, {} already finished -> {}",
         plan.runs.len(),
@@ -94,7 +97,10 @@ pub fn submit(options: ReproductionOptions, slurm: &SlurmOptions) -> anyhow::Res
         None => None,
     };
     crate::atomic_file::write_bytes(&report_path, scripts.report.as_bytes())?;
-    let dependency: Vec<String> = array_job.iter().map(|j| script::report_dependency(j)).collect();
+    let dependency: Vec<String> = array_job
+        .iter()
+        .map(|j| script::report_dependency(j))
+        .collect();
     let report_job = commands::sbatch(&report_path, &dependency).map_err(|e| {
         anyhow::anyhow!(
             "{e:#}\nthe job array {} was submitted; once it has ended, write the report with the \
@@ -144,7 +150,11 @@ fn move_old_runs_aside(results_dir: &Path, runs: &[PlannedRun]) -> anyhow::Resul
         let run_dir = results_dir.join(run.rel_dir());
         if run_dir.exists() {
             let moved = move_aside(&run_dir)?;
-            println!("{}: old run moved to {} (--force)", run.label(), moved.display());
+            println!(
+                "{}: old run moved to {} (--force)",
+                run.label(),
+                moved.display()
+            );
         }
     }
     Ok(())

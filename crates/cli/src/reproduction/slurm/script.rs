@@ -161,10 +161,17 @@ mod tests {
     use super::*;
 
     fn command() -> Vec<String> {
-        ["/opt/deepskip", "reproduce", "--profile", "toy", "--out", "/r/my results"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        [
+            "/opt/deepskip",
+            "reproduce",
+            "--profile",
+            "toy",
+            "--out",
+            "/r/my results",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
     }
 
     fn context<'a>(command: &'a [String]) -> ScriptContext<'a> {
@@ -253,7 +260,10 @@ mod tests {
         };
         let script = report_script(&context(&command), &resources).unwrap();
         let lines = sbatch_lines(&script);
-        assert!(lines.contains(&"--job-name=deepskip-toy-report"), "{script}");
+        assert!(
+            lines.contains(&"--job-name=deepskip-toy-report"),
+            "{script}"
+        );
         assert!(lines.contains(&"--output=/r/slurm/logs/report-%j.out"));
         assert!(lines.contains(&"--partition=gpu"));
         assert!(!lines.iter().any(|l| l.starts_with("--gres")

@@ -25,7 +25,7 @@ pub fn print_status(options: &ReproductionOptions) -> anyhow::Result<ExitCode> {
         println!("Slurm: {e:#}");
     }
     let jobs = jobs.and_then(Result::ok).unwrap_or_default();
-    println!("{:>3}  {:<36} {:<44} slurm", "run", "", "run directory");
+    println!("{:>3}  {:<36} {:<44} slurm", "#", "run", "run directory");
     for (index, run) in plan.runs.iter().enumerate() {
         let on_disk = describe_run_dir(&options.out.join(run.rel_dir()), run);
         let queued = slurm_column(submission.as_ref(), &jobs, index);
