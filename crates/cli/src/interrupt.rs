@@ -1,11 +1,13 @@
-//! Ctrl-C: the first press asks the running training step to finish, checkpoint and stop (the
-//! command then exits with 130); a second press exits at once.
+//! Ctrl-C and SIGTERM (the signal Slurm sends before it requeues, preempts or kills a job): the
+//! first one asks the running training step to finish, checkpoint and stop (the command then
+//! exits with 130); a second one exits at once.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
-/// The process-wide flag Ctrl-C sets, its handler installed on first use. Where a handler
-/// cannot be installed (one exists already), the flag stays unset and Ctrl-C keeps its default.
+/// The process-wide flag Ctrl-C and SIGTERM set, its handler installed on first use. Where a
+/// handler cannot be installed (one exists already), the flag stays unset and the signals keep
+/// their default.
 pub fn interrupt_flag() -> Arc<AtomicBool> {
     static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
     FLAG.get_or_init(|| {
@@ -13,14 +15,18 @@ pub fn interrupt_flag() -> Arc<AtomicBool> {
         let seen = Arc::clone(&flag);
         let installed = ctrlc::set_handler(move || {
             if seen.swap(true, Ordering::SeqCst) {
-                eprintln!("\nsecond Ctrl-C: exiting now; the last checkpoint is kept");
+                eprintln!("\nsecond interrupt: exiting now; the last checkpoint is kept");
                 std::process::exit(130);
             }
-            eprintln!("\nCtrl-C: finishing the current step and writing a checkpoint (Ctrl-C again to exit now)");
+            eprintln!(
+                "\ninterrupted (Ctrl-C or SIGTERM): finishing the current step and writing a \
+                 checkpoint (interrupt again to exit now)"
+            );
         });
         if let Err(e) = installed {
             eprintln!(
-                "warning: Ctrl-C handler not installed ({e}); Ctrl-C stops without a checkpoint"
+                "warning: interrupt handler not installed ({e}); Ctrl-C and SIGTERM stop \
+                 without a checkpoint"
             );
         }
         flag

@@ -10,7 +10,7 @@ use anyhow::Result;
 
 use cache::CacheLayout;
 pub use libtorch::Libtorch;
-use system_packages::Requirement;
+use system_packages::{OptionalOutcome, Requirement};
 
 /// The PyTorch release tch 0.24 binds to.
 pub const TORCH_VERSION: &str = "2.11.0";
@@ -40,5 +40,23 @@ pub fn run() -> Result<Libtorch> {
         format!("installed {}", installed.join(" "))
     };
     eprintln!("xtask setup: {system}; {}", libtorch.describe());
+    slurm_for_its_test();
     Ok(libtorch)
+}
+
+/// Slurm and MUNGE for the test against a real Slurm; where they cannot be installed the test
+/// skips, so setup only says how to install them.
+fn slurm_for_its_test() {
+    match system_packages::ensure_optional(&[Requirement::Slurm, Requirement::Munge]) {
+        OptionalOutcome::Ready { installed } if installed.is_empty() => {}
+        OptionalOutcome::Ready { installed } => {
+            eprintln!(
+                "xtask setup: installed {} (the Slurm test)",
+                installed.join(" ")
+            );
+        }
+        OptionalOutcome::Missing(how) => {
+            eprintln!("xtask setup: the Slurm test will be skipped: {how}");
+        }
+    }
 }

@@ -1,6 +1,8 @@
 //! System packages the build needs: OpenBLAS (ndarray-linalg), pkg-config (finds OpenBLAS), a C++
 //! compiler (torch-sys compiles its C++ glue) and, only when torch must be installed, a python3
-//! that can create a venv. Installed with apt-get when running as root.
+//! that can create a venv. Installed with apt-get when running as root. Slurm and MUNGE are only
+//! for the test against a real Slurm (crates/cli/tests/slurm.rs): installed the same way where
+//! possible, otherwise named with the line that installs them, and the test skips.
 
 use std::process::{Command, Stdio};
 
@@ -14,6 +16,10 @@ pub enum Requirement {
     PkgConfig,
     CxxCompiler,
     PythonVenv,
+    /// slurmctld, slurmd and the client commands (sbatch, squeue, scontrol).
+    Slurm,
+    /// munged: Slurm's authentication.
+    Munge,
 }
 
 impl Requirement {
@@ -23,6 +29,8 @@ impl Requirement {
             Requirement::PkgConfig => "pkg-config",
             Requirement::CxxCompiler => "g++",
             Requirement::PythonVenv => "python3-venv",
+            Requirement::Slurm => "slurm-wlm",
+            Requirement::Munge => "munge",
         }
     }
 
@@ -32,6 +40,8 @@ impl Requirement {
             Requirement::PkgConfig => "pkg-config",
             Requirement::CxxCompiler => "C++ compiler",
             Requirement::PythonVenv => "python3 venv",
+            Requirement::Slurm => "Slurm",
+            Requirement::Munge => "MUNGE",
         }
     }
 
@@ -53,6 +63,10 @@ impl Requirement {
                 // Debian's python3 has `venv` but lacks `ensurepip` until python3-venv is installed.
                 succeeds(Command::new(python).args(["-c", "import venv, ensurepip"]))
             }
+            Requirement::Slurm => ["slurmctld", "slurmd", "sbatch", "squeue", "scontrol"]
+                .iter()
+                .all(|program| on_path(program)),
+            Requirement::Munge => on_path("munged") && on_path("mungekey"),
         }
     }
 }
@@ -116,6 +130,24 @@ pub fn ensure(required: &[Requirement]) -> Result<Vec<&'static str>> {
     }
 }
 
+/// Like [`ensure`] for packages only some tests need: where they cannot be installed, the
+/// returned note says how to install them instead of failing.
+pub fn ensure_optional(wanted: &[Requirement]) -> OptionalOutcome {
+    match ensure(wanted) {
+        Ok(installed) => OptionalOutcome::Ready { installed },
+        Err(why) => OptionalOutcome::Missing(format!("{why:#}")),
+    }
+}
+
+/// What [`ensure_optional`] achieved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OptionalOutcome {
+    /// Present (`installed` lists what was installed now).
+    Ready { installed: Vec<&'static str> },
+    /// Still missing: how to install them.
+    Missing(String),
+}
+
 fn missing_of(required: &[Requirement]) -> Vec<Requirement> {
     required
         .iter()
@@ -148,6 +180,19 @@ fn succeeds(command: &mut Command) -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|status| status.success())
+}
+
+/// `program` is an executable file in a `$PATH` directory or in /usr/sbin or /sbin (where
+/// Debian puts daemons, often outside a normal user's `$PATH`).
+fn on_path(program: &str) -> bool {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin".into(), "/sbin".into()])
+        .any(|dir| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(dir.join(program))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
 }
 
 /// `ldconfig -p` lists `name` itself (the unversioned link only the -dev package installs).
@@ -189,6 +234,24 @@ mod tests {
             message.contains("sudo apt-get install -y g++ pkg-config\n"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn slurm_and_munge_are_the_debian_packages_the_slurm_test_needs() {
+        let missing = [Requirement::Slurm, Requirement::Munge];
+        let Remedy::Stop(message) = remedy(&missing, false, true) else {
+            panic!("expected a stop");
+        };
+        assert!(
+            message.contains("sudo apt-get install -y slurm-wlm munge\n"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn on_path_finds_programs_and_not_missing_ones() {
+        assert!(on_path("sh"));
+        assert!(!on_path("deepskip-no-such-program"));
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod analyze;
 pub mod data;
 pub mod imagenet;
 pub mod reproduce;
+pub mod reproduce_slurm;
 pub mod spectra;
 pub mod train;
 

@@ -1,8 +1,9 @@
 //! `deepskip reproduce`: the paper's tables, figures and report from one command.
 
+use super::reproduce_slurm::SlurmArgs;
 use crate::reproduction::device::DeviceChoice;
 use crate::reproduction::profile::Profile;
-use crate::reproduction::{self, ReproductionOptions};
+use crate::reproduction::{self, slurm, ReproductionOptions, RunScope};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -61,26 +62,59 @@ pub struct ReproduceArgs {
     /// Let the `paper` profile run on a CPU (weeks of compute).
     #[arg(long)]
     pub allow_cpu: bool,
+
+    /// Show each planned run's state (and its Slurm job's after --slurm); run nothing.
+    #[arg(long, conflicts_with_all = ["slurm", "only_run", "report_only"])]
+    pub status: bool,
+
+    #[command(flatten)]
+    pub slurm: SlurmArgs,
+
+    /// Run only the run at this index of the plan (what each Slurm array task runs).
+    #[arg(long, hide = true, conflicts_with = "slurm")]
+    pub only_run: Option<usize>,
+
+    /// Train nothing: write summary.json and the report from the run directories (what the
+    /// Slurm report job runs).
+    #[arg(long, hide = true, conflicts_with_all = ["slurm", "only_run"])]
+    pub report_only: bool,
 }
 
 impl ReproduceArgs {
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let out = self
-            .out
-            .unwrap_or_else(|| reproduction::default_results_dir(self.profile));
-        let options = ReproductionOptions {
+        let options = self.options();
+        if self.status {
+            return slurm::status::print_status(&options);
+        }
+        match self.slurm.options(options.device) {
+            Some(submission) => slurm::submit(options, &submission),
+            None => reproduction::reproduce(options),
+        }
+    }
+
+    /// The reproduction these arguments ask for.
+    pub fn options(&self) -> ReproductionOptions {
+        let scope = match (self.only_run, self.report_only) {
+            (Some(index), _) => RunScope::One(index),
+            (None, true) => RunScope::ReportOnly,
+            (None, false) => RunScope::All,
+        };
+        ReproductionOptions {
             profile: self.profile,
-            datasets: self.datasets,
-            models: self.models,
+            datasets: self.datasets.clone(),
+            models: self.models.clone(),
             device: self.device,
             seeds: self.seeds,
-            out,
+            out: self
+                .out
+                .clone()
+                .unwrap_or_else(|| reproduction::default_results_dir(self.profile)),
             jobs: self.jobs,
-            imagenet: self.imagenet,
-            data_dir: self.data_dir,
+            imagenet: self.imagenet.clone(),
+            data_dir: self.data_dir.clone(),
             force: self.force,
             allow_cpu: self.allow_cpu,
-        };
-        reproduction::reproduce(options)
+            scope,
+        }
     }
 }

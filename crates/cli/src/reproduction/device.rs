@@ -1,5 +1,6 @@
 //! Which device(s) the reproduction trains on: `--device auto|cpu|cuda[:N]` and `--jobs`.
 
+use std::fmt;
 use std::str::FromStr;
 
 /// The `--device` choice as written on the command line.
@@ -27,6 +28,18 @@ impl FromStr for DeviceChoice {
                 .ok_or_else(|| {
                     format!("unknown device `{other}`: expected auto, cpu, cuda or cuda:N (e.g. cuda:0)")
                 }),
+        }
+    }
+}
+
+/// As `--device` takes it, so that a Slurm task is given the same choice.
+impl fmt::Display for DeviceChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeviceChoice::Auto => f.write_str("auto"),
+            DeviceChoice::Cpu => f.write_str("cpu"),
+            DeviceChoice::Cuda(None) => f.write_str("cuda"),
+            DeviceChoice::Cuda(Some(n)) => write!(f, "cuda:{n}"),
         }
     }
 }
@@ -102,6 +115,9 @@ mod tests {
         let err = "gpu".parse::<DeviceChoice>().unwrap_err();
         assert!(err.contains("cuda:N"), "{err}");
         assert!("cuda:x".parse::<DeviceChoice>().is_err());
+        for text in ["auto", "cpu", "cuda", "cuda:3"] {
+            assert_eq!(text.parse::<DeviceChoice>().unwrap().to_string(), text);
+        }
     }
 
     #[test]

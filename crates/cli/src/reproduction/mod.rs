@@ -9,6 +9,8 @@ pub mod profile;
 pub mod run_data;
 pub mod run_record;
 pub mod runner;
+pub mod scope;
+pub mod slurm;
 pub mod steps;
 pub mod summary;
 pub mod train_config;
@@ -16,6 +18,7 @@ pub mod train_config;
 use device::{DeviceChoice, DevicePool};
 use plan::{dataset_kind, default_models, plan_runs, PlannedRun};
 use profile::{DatasetKind, Profile};
+pub use scope::RunScope;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -34,6 +37,15 @@ pub struct ReproductionOptions {
     pub data_dir: Option<PathBuf>,
     pub force: bool,
     pub allow_cpu: bool,
+    /// Every run here, one run (a Slurm array task), or the report only (the Slurm report job).
+    pub scope: RunScope,
+}
+
+/// The runs of a reproduction and how the outputs describe its profile.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub runs: Vec<PlannedRun>,
+    pub description: deepskip_report::ProfileDescription,
 }
 
 /// `results/<profile>/` under the workspace root (the nearest directory upwards whose
@@ -82,12 +94,28 @@ fn kind_label(kind: DatasetKind) -> &'static str {
     }
 }
 
-/// Runs the whole reproduction; the exit status says whether every requested run finished (or
-/// diverged, or was skipped for a stated reason).
+/// Runs the whole reproduction (or the part `options.scope` names); the exit status says
+/// whether every requested run finished (or diverged, or was skipped for a stated reason).
 pub fn reproduce(options: ReproductionOptions) -> anyhow::Result<ExitCode> {
-    let pool = DevicePool::resolve(options.device, options.jobs)?;
-    check_profile_fits_device(&options, &pool)?;
-    limit_cpu_threads(options.profile, &pool);
+    let plan = reproduction_plan(&options)?;
+    // The report job trains nothing: it needs no GPU, whatever `--device` says.
+    let pool = if options.scope == RunScope::ReportOnly {
+        DevicePool {
+            devices: vec![tch::Device::Cpu],
+        }
+    } else {
+        let pool = DevicePool::resolve(options.device, options.jobs)?;
+        check_profile_fits_device(&options, &pool)?;
+        limit_cpu_threads(options.profile, &pool);
+        pool
+    };
+    print_header(&options, &pool, &plan.runs, &plan.description);
+    runner::run_reproduction(&options, &pool, &plan.runs, &plan.description)
+}
+
+/// The runs of the reproduction `options` asks for, in table order (Table IV's last), whatever
+/// runs them: this machine or a Slurm job array.
+pub fn reproduction_plan(options: &ReproductionOptions) -> anyhow::Result<Plan> {
     let models = if options.models.is_empty() {
         default_models(options.profile)
     } else {
@@ -100,14 +128,13 @@ pub fn reproduce(options: ReproductionOptions) -> anyhow::Result<ExitCode> {
     }
     let mut runs = plan_runs(options.profile, &options.datasets, &models, options.seeds);
     // Table IV's runs come last, so `--jobs 3` gives the three ImageNet models a GPU each.
-    runs.extend(imagenet::plan(&options));
+    runs.extend(imagenet::plan(options));
     let mut described = options.datasets.clone();
     if options.imagenet.is_some() {
         described.push(imagenet::DATASET.into());
     }
     let description = profile_description(options.profile, &described);
-    print_header(&options, &pool, &runs, &description);
-    runner::run_reproduction(&options, &pool, &runs, &description)
+    Ok(Plan { runs, description })
 }
 
 fn check_profile_fits_device(

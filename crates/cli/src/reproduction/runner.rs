@@ -7,7 +7,7 @@ use super::plan::PlannedRun;
 use super::run_data::RunData;
 use super::run_record::{decide, move_aside, read_status, RunAction, RunRecord};
 use super::summary::{exit_status, render_summary, summarize, write_summary, RunOutcome};
-use super::{imagenet, steps, ReproductionOptions};
+use super::{imagenet, slurm, steps, ReproductionOptions, RunScope};
 use deepskip_report::schema::{RunState, RunSummary};
 use deepskip_report::ProfileDescription;
 use std::collections::VecDeque;
@@ -27,6 +27,7 @@ struct RunContext<'a> {
     imagenet: Option<&'a Path>,
     interrupt: Arc<AtomicBool>,
     total: usize,
+    scope: RunScope,
 }
 
 /// Trains and analyses every run, then writes `summary.json` and the report.
@@ -44,7 +45,8 @@ pub fn run_reproduction(
     })?;
     let started = Instant::now();
     let interrupt = crate::interrupt::interrupt_flag();
-    let data = DataCache::obtain(&options.datasets, options.data_dir.clone(), options.profile);
+    let datasets = datasets_in_scope(options, runs);
+    let data = DataCache::obtain(&datasets, options.data_dir.clone(), options.profile);
     let ctx = RunContext {
         results_dir: &options.out,
         force: options.force,
@@ -52,7 +54,11 @@ pub fn run_reproduction(
         imagenet: options.imagenet.as_deref(),
         interrupt,
         total: runs.len(),
+        scope: options.scope,
     };
+    if let RunScope::One(index) = options.scope {
+        return run_one(&ctx, pool, runs, index);
+    }
     let outcomes = run_on_pool(&ctx, pool, runs);
 
     let mut summaries: Vec<RunSummary> = runs
@@ -78,6 +84,38 @@ pub fn run_reproduction(
     }
     println!("Total wall time: {:.0} s", started.elapsed().as_secs_f64());
     Ok(status)
+}
+
+/// The data sets this invocation needs: a Slurm task loads only its run's.
+fn datasets_in_scope(options: &ReproductionOptions, runs: &[PlannedRun]) -> Vec<String> {
+    match options.scope {
+        RunScope::One(index) => options
+            .datasets
+            .iter()
+            .filter(|d| runs.get(index).is_some_and(|run| &run.dataset == *d))
+            .cloned()
+            .collect(),
+        RunScope::All | RunScope::ReportOnly => options.datasets.clone(),
+    }
+}
+
+/// One Slurm array task: the run at `index`, its outcome recorded for the report job.
+fn run_one(
+    ctx: &RunContext<'_>,
+    pool: &DevicePool,
+    runs: &[PlannedRun],
+    index: usize,
+) -> anyhow::Result<ExitCode> {
+    let run = runs.get(index).ok_or_else(|| {
+        anyhow::anyhow!(
+            "run {index} is not in this plan of {} runs: the task's arguments differ from the \
+             submission's; submit again with --slurm",
+            runs.len()
+        )
+    })?;
+    let outcome = execute(ctx, index, run, pool.devices[0]);
+    slurm::outcome::record(ctx.results_dir, run, &outcome)?;
+    Ok(exit_status(std::slice::from_ref(&outcome)))
 }
 
 /// One worker per device takes the next run from a shared queue, so `--jobs N` keeps N GPUs
@@ -146,6 +184,13 @@ fn execute(
             .ok()
             .and_then(|on_disk| config.run_difference(&on_disk))
     });
+    if ctx.scope == RunScope::ReportOnly {
+        let done = (action == RunAction::Done)
+            .then(|| read_status(&run_dir).map_or(RunState::Finished, |s| s.state));
+        let outcome = slurm::outcome::for_report(ctx.results_dir, run, done);
+        println!("{tag}: {}", slurm::outcome::describe(&outcome));
+        return outcome;
+    }
     let started = Instant::now();
     let result = (|| -> anyhow::Result<RunOutcome> {
         let resume = match &action {

@@ -7,12 +7,12 @@ use deepskip_report::schema::{EpochMetrics, RunState, RunSummary};
 use std::path::Path;
 use std::process::ExitCode;
 
-/// How one planned run ended in this invocation.
-#[derive(Debug, Clone, PartialEq)]
+/// How one planned run ended in this invocation (recorded by a Slurm task for the report job).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum RunOutcome {
     /// Trained (now or before) and analysed: `Finished` or `Diverged`, both results.
     Completed { state: RunState, device: String },
-    /// Stopped by Ctrl-C after a checkpoint; rerunning resumes it.
+    /// Stopped by Ctrl-C or SIGTERM after a checkpoint; rerunning resumes it.
     Interrupted { device: String },
     /// Not run, for a stated reason (data set not obtainable, ImageNet not given, ...).
     Skipped { reason: String },
@@ -50,7 +50,7 @@ pub fn summarize(
         }
         RunOutcome::Interrupted { device } => (
             RunState::Interrupted,
-            Some("interrupted (Ctrl-C); rerun the same command to resume".into()),
+            Some("interrupted (Ctrl-C or SIGTERM); rerun the same command to resume".into()),
             device.clone(),
         ),
         RunOutcome::Skipped { reason } => (RunState::Skipped, Some(reason.clone()), String::new()),
