@@ -4,6 +4,7 @@ use crate::reproduction::device::DeviceChoice;
 use crate::reproduction::profile::Profile;
 use crate::reproduction::{self, ReproductionOptions};
 use clap::Args;
+use deepskip_models::{BnStats, Precision};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -61,6 +62,15 @@ pub struct ReproduceArgs {
     /// Let the `paper` profile run on a CPU (weeks of compute).
     #[arg(long)]
     pub allow_cpu: bool,
+
+    /// Training precision of every run, f32 or f64 (as `deepskip train --precision`; use a
+    /// separate --out, since finished f32 runs do not count for f64).
+    #[arg(long, default_value_t = Precision::F32)]
+    pub precision: Precision,
+
+    /// BN batch statistics of every run, native or f64 (as `deepskip train --bn-stats`).
+    #[arg(long, default_value_t = BnStats::Native)]
+    pub bn_stats: BnStats,
 }
 
 impl ReproduceArgs {
@@ -80,6 +90,8 @@ impl ReproduceArgs {
             data_dir: self.data_dir,
             force: self.force,
             allow_cpu: self.allow_cpu,
+            precision: self.precision,
+            bn_stats: self.bn_stats,
         };
         reproduction::reproduce(options)
     }

@@ -34,6 +34,9 @@ pub struct ReproductionOptions {
     pub data_dir: Option<PathBuf>,
     pub force: bool,
     pub allow_cpu: bool,
+    /// Training precision of every run (the analysis follows it).
+    pub precision: deepskip_models::Precision,
+    pub bn_stats: deepskip_models::BnStats,
 }
 
 /// `results/<profile>/` under the workspace root (the nearest directory upwards whose

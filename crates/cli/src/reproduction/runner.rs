@@ -1,6 +1,8 @@
 //! Runs the plan: each run is trained (or resumed, or found done) and analysed on one device of
 //! the pool; then `summary.json` and the report are written.
 
+use deepskip_models::{BnStats, Precision};
+use deepskip_train::TrainConfig;
 use super::data_cache::DataCache;
 use super::device::{device_name, DevicePool};
 use super::plan::PlannedRun;
@@ -27,6 +29,8 @@ struct RunContext<'a> {
     imagenet: Option<&'a Path>,
     interrupt: Arc<AtomicBool>,
     total: usize,
+    precision: Precision,
+    bn_stats: BnStats,
 }
 
 /// Trains and analyses every run, then writes `summary.json` and the report.
@@ -52,6 +56,8 @@ pub fn run_reproduction(
         imagenet: options.imagenet.as_deref(),
         interrupt,
         total: runs.len(),
+        precision: options.precision,
+        bn_stats: options.bn_stats,
     };
     let outcomes = run_on_pool(&ctx, pool, runs);
 
@@ -138,7 +144,11 @@ fn execute(
         return RunOutcome::Interrupted { device: name };
     }
     let run_dir = ctx.results_dir.join(run.rel_dir());
-    let config = data.train_config(run, &name);
+    let config = TrainConfig {
+        precision: ctx.precision,
+        bn_stats: ctx.bn_stats,
+        ..data.train_config(run, &name)
+    };
     let hash = run.config_hash();
     let action = decide(&run_dir, &hash, ctx.force, |path| {
         deepskip_train::RunDir::new(path.parent().unwrap_or(path))
