@@ -11,7 +11,11 @@ use tch::{nn, Device};
 
 fn overflowing_plainnet() -> (nn::VarStore, Network) {
     let spec: ModelSpec = "plainnet-8".parse().unwrap();
-    let spec = spec.with_width_multiplier(0.25).unwrap().with_input(1, 10).unwrap();
+    let spec = spec
+        .with_width_multiplier(0.25)
+        .unwrap()
+        .with_input(1, 10)
+        .unwrap();
     let vs = nn::VarStore::new(Device::Cpu);
     let net = Network::new(&vs.root(), &spec).unwrap();
     let vars = vs.variables();
@@ -45,16 +49,27 @@ fn analyse(net: &Network, precision: Precision) -> Vec<deepskip_report::schema::
         precision,
     };
     let many = ManyLayers::new().threads(1);
-    analyse_hidden(net, samples, &normalization, pass, &LayerSelection::Only(vec![1, 2, 3]), &many)
-        .unwrap()
-        .rows
+    analyse_hidden(
+        net,
+        samples,
+        &normalization,
+        pass,
+        &LayerSelection::Only(vec![1, 2, 3]),
+        &many,
+    )
+    .unwrap()
+    .rows
 }
 
 #[test]
 fn f32_analysis_marks_the_overflowed_layer_and_f64_does_not_collapse() {
     let (mut vs, net) = overflowing_plainnet();
     let rows = analyse(&net, Precision::F32);
-    let dead: Vec<usize> = rows.iter().filter(|r| r.bn_overflow).map(|r| r.layer).collect();
+    let dead: Vec<usize> = rows
+        .iter()
+        .filter(|r| r.bn_overflow)
+        .map(|r| r.layer)
+        .collect();
     assert_eq!(dead, vec![2]);
     let layer2 = &rows[1];
     assert!(layer2.rank <= 1, "every sample is the same: {layer2:?}");
@@ -62,5 +77,9 @@ fn f32_analysis_marks_the_overflowed_layer_and_f64_does_not_collapse() {
     vs.set_kind(Precision::F64.kind());
     let rows = analyse(&net, Precision::F64);
     assert!(rows.iter().all(|r| !r.bn_overflow), "{rows:?}");
-    assert!(rows[1].rank > 1, "layer 2 keeps more than one direction in f64: {:?}", rows[1]);
+    assert!(
+        rows[1].rank > 1,
+        "layer 2 keeps more than one direction in f64: {:?}",
+        rows[1]
+    );
 }

@@ -18,8 +18,8 @@ mod shortcut;
 mod spec;
 mod stem;
 
-pub use device::enable_cudnn_benchmark;
 pub use bn_health::{dead_indices, BnWatch};
+pub use device::enable_cudnn_benchmark;
 pub use error::ModelError;
 pub use family::{Family, InputKind, Shortcut};
 pub use network::Network;

@@ -78,7 +78,9 @@ impl FromStr for BnStats {
         match s.to_ascii_lowercase().as_str() {
             "native" => Ok(BnStats::Native),
             "f64" | "float64" | "double" => Ok(BnStats::F64),
-            other => Err(format!("unknown BN statistics `{other}`: use native or f64")),
+            other => Err(format!(
+                "unknown BN statistics `{other}`: use native or f64"
+            )),
         }
     }
 }
@@ -95,7 +97,10 @@ mod tests {
         for b in [BnStats::Native, BnStats::F64] {
             assert_eq!(b.to_string().parse::<BnStats>(), Ok(b));
         }
-        assert!("f16".parse::<Precision>().unwrap_err().contains("f32 or f64"));
+        assert!("f16"
+            .parse::<Precision>()
+            .unwrap_err()
+            .contains("f32 or f64"));
         assert_eq!(Precision::F64.kind(), Kind::Double);
     }
 }

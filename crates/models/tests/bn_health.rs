@@ -68,7 +68,10 @@ fn the_same_weights_in_f64_keep_layer_2_alive() {
     vs.set_kind(Precision::F64.kind());
     let (dead, spread) = watched_pass(&net, &images(Kind::Double));
     assert!(dead.is_empty(), "dead layers in f64: {dead:?}");
-    assert!(spread > 0.1, "layer 2 depends on the input in f64 (spread {spread})");
+    assert!(
+        spread > 0.1,
+        "layer 2 depends on the input in f64 (spread {spread})"
+    );
 }
 
 #[test]
@@ -77,7 +80,10 @@ fn f64_bn_statistics_keep_an_f32_network_alive() {
     let net = net.with_bn_stats(BnStats::F64);
     let (dead, spread) = watched_pass(&net, &images(Kind::Float));
     assert!(dead.is_empty(), "dead layers with f64 statistics: {dead:?}");
-    assert!(spread > 0.1, "layer 2 depends on the input (spread {spread})");
+    assert!(
+        spread > 0.1,
+        "layer 2 depends on the input (spread {spread})"
+    );
 }
 
 #[test]
@@ -94,15 +100,19 @@ fn eval_mode_reports_running_statistics_that_overflowed() {
 #[test]
 fn a_healthy_network_reports_nothing_and_unwatched_passes_match_watched_ones() {
     let spec: ModelSpec = "plainnet-8".parse().unwrap();
-    let spec = spec.with_width_multiplier(0.25).unwrap().with_input(1, 10).unwrap();
+    let spec = spec
+        .with_width_multiplier(0.25)
+        .unwrap()
+        .with_input(1, 10)
+        .unwrap();
     let vs = nn::VarStore::new(Device::Cpu);
     let net = Network::new(&vs.root(), &spec).unwrap();
     let xs = images(Kind::Float);
     let watch = BnWatch::new();
-    let watched = tch::no_grad(|| {
-        net.forward_watched(&xs, false, &LayerSelection::All, &mut |_| {}, &watch)
-    });
-    let plain = tch::no_grad(|| net.forward_with_taps(&xs, false, &LayerSelection::All, &mut |_| {}));
+    let watched =
+        tch::no_grad(|| net.forward_watched(&xs, false, &LayerSelection::All, &mut |_| {}, &watch));
+    let plain =
+        tch::no_grad(|| net.forward_with_taps(&xs, false, &LayerSelection::All, &mut |_| {}));
     assert!(watch.dead_layers(net.layers().len()).is_empty());
     assert_eq!(watched, plain);
 }

@@ -277,7 +277,10 @@ mod tests {
         let s = Singularity::of(&[row(1, 10.0), dead(2), dead(3), row(4, inf)]);
         assert_eq!((s.singular, s.bn_dead, s.first_bn_dead), (3, 2, Some(2)));
         let text = singularity_sentence("plainnet-164", &s).unwrap();
-        assert!(text.contains("2 analysed layer(s) are numerically dead by BN overflow"), "{text}");
+        assert!(
+            text.contains("2 analysed layer(s) are numerically dead by BN overflow"),
+            "{text}"
+        );
         assert!(text.contains("first at layer 2"), "{text}");
     }
 }

@@ -76,7 +76,11 @@ mod tests {
 
     #[test]
     fn pairs_layers_and_measures_the_kappa_gap() {
-        let f32_rows = [row(1, 100.0, false), row(2, f64::INFINITY, true), row(3, 5.0, false)];
+        let f32_rows = [
+            row(1, 100.0, false),
+            row(2, f64::INFINITY, true),
+            row(3, 5.0, false),
+        ];
         let f64_rows = [row(1, 1000.0, false), row(2, 230.0, false)];
         let c = compare_precisions(&f32_rows, &f64_rows);
         assert_eq!(c.len(), 2, "layer 3 has no f64 partner");

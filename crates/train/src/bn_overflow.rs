@@ -24,8 +24,9 @@ impl BnOverflowTally {
         };
         watch.clear();
         let any = flags.any();
-        let step_if_dead =
-            Tensor::from(step as i64).to_device(any.device()).where_scalarother(&any, i64::MAX);
+        let step_if_dead = Tensor::from(step as i64)
+            .to_device(any.device())
+            .where_scalarother(&any, i64::MAX);
         self.ever = Some(match self.ever.take() {
             Some(ever) => ever.logical_or(&flags),
             None => flags,

@@ -384,7 +384,9 @@ fn training_records_bn_overflow_in_f32_and_not_in_f64() {
     let run = |name: &str, cfg: TrainConfig| {
         let dir = tmp.path().join(name);
         let outcome = train(&cfg, &overflowing_dataset(), &dir, &quiet()).unwrap();
-        let metrics = MetricsLog::new(RunDir::new(&dir).metrics_path()).read().unwrap();
+        let metrics = MetricsLog::new(RunDir::new(&dir).metrics_path())
+            .read()
+            .unwrap();
         (outcome, metrics)
     };
     let f32_config = config("plainnet-8", 2);
@@ -403,7 +405,10 @@ fn training_records_bn_overflow_in_f32_and_not_in_f64() {
     assert!(outcome.bn_overflow.is_none(), "{:?}", outcome.bn_overflow);
     assert!(metrics.iter().all(|m| m.bn_overflow.is_none()));
     let trained = load_trained(&tmp.path().join("f64"), Device::Cpu).unwrap();
-    assert_eq!(trained.vs.root().get("fc.weight").unwrap().kind(), tch::Kind::Double);
+    assert_eq!(
+        trained.vs.root().get("fc.weight").unwrap().kind(),
+        tch::Kind::Double
+    );
 
     let f64_stats = TrainConfig {
         bn_stats: BnStats::F64,

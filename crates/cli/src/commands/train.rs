@@ -304,8 +304,17 @@ mod tests {
         assert!(!c.decay_bn_and_bias);
         assert_eq!((c.precision, c.bn_stats), (Precision::F32, BnStats::Native));
         let w = Wrapper::parse_from([
-            "x", "--model", "plainnet-20", "--dataset", "mnist", "--out", "r",
-            "--precision", "f64", "--bn-stats", "f64",
+            "x",
+            "--model",
+            "plainnet-20",
+            "--dataset",
+            "mnist",
+            "--out",
+            "r",
+            "--precision",
+            "f64",
+            "--bn-stats",
+            "f64",
         ]);
         let c = w.args.config();
         assert_eq!((c.precision, c.bn_stats), (Precision::F64, BnStats::F64));

@@ -1,8 +1,6 @@
 //! Runs the plan: each run is trained (or resumed, or found done) and analysed on one device of
 //! the pool; then `summary.json` and the report are written.
 
-use deepskip_models::{BnStats, Precision};
-use deepskip_train::TrainConfig;
 use super::data_cache::DataCache;
 use super::device::{device_name, DevicePool};
 use super::plan::PlannedRun;
@@ -10,8 +8,10 @@ use super::run_data::RunData;
 use super::run_record::{decide, move_aside, read_status, RunAction, RunRecord};
 use super::summary::{exit_status, render_summary, summarize, write_summary, RunOutcome};
 use super::{imagenet, steps, ReproductionOptions};
+use deepskip_models::{BnStats, Precision};
 use deepskip_report::schema::{RunState, RunSummary};
 use deepskip_report::ProfileDescription;
+use deepskip_train::TrainConfig;
 use std::collections::VecDeque;
 use std::path::Path;
 use std::process::ExitCode;
