@@ -62,28 +62,27 @@ fn f32_statistics_overflow_at_layer_2_and_its_output_ignores_the_input() {
     assert_eq!(spread, 0.0, "every sample has the same layer-2 output");
 }
 
+/// No dead layer, and layer 2's output differs between samples.
+fn assert_alive(net: &Network, xs: &Tensor) {
+    let (dead, spread) = watched_pass(net, xs);
+    assert!(dead.is_empty(), "dead layers: {dead:?}");
+    assert!(
+        spread > 0.1,
+        "layer 2 depends on the input (spread {spread})"
+    );
+}
+
 #[test]
 fn the_same_weights_in_f64_keep_layer_2_alive() {
     let (mut vs, net) = overflowing_plainnet();
     vs.set_kind(Precision::F64.kind());
-    let (dead, spread) = watched_pass(&net, &images(Kind::Double));
-    assert!(dead.is_empty(), "dead layers in f64: {dead:?}");
-    assert!(
-        spread > 0.1,
-        "layer 2 depends on the input in f64 (spread {spread})"
-    );
+    assert_alive(&net, &images(Kind::Double));
 }
 
 #[test]
 fn f64_bn_statistics_keep_an_f32_network_alive() {
     let (_vs, net) = overflowing_plainnet();
-    let net = net.with_bn_stats(BnStats::F64);
-    let (dead, spread) = watched_pass(&net, &images(Kind::Float));
-    assert!(dead.is_empty(), "dead layers with f64 statistics: {dead:?}");
-    assert!(
-        spread > 0.1,
-        "layer 2 depends on the input (spread {spread})"
-    );
+    assert_alive(&net.with_bn_stats(BnStats::F64), &images(Kind::Float));
 }
 
 #[test]
