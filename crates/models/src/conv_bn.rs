@@ -2,12 +2,16 @@
 
 use crate::blueprint::ConvPlan;
 use crate::init::{batch_norm_config, conv_config};
-use tch::{nn, nn::ModuleT, Tensor};
+use crate::pass::Pass;
+use crate::precision::BnStats;
+use tch::{nn, Kind, Tensor};
 
 #[derive(Debug)]
 pub(crate) struct ConvBn {
     conv: nn::Conv2D,
     bn: nn::BatchNorm,
+    /// `bn`'s configuration (tch keeps its copy private), for the explicit batch-norm calls.
+    bn_config: nn::BatchNormConfig,
 }
 
 impl ConvBn {
@@ -21,27 +25,82 @@ impl ConvBn {
             plan.kernel,
             config,
         );
-        let bn = nn::batch_norm2d(p / "bn", plan.out_channels, batch_norm_config());
-        ConvBn { conv, bn }
+        let bn_config = batch_norm_config();
+        let bn = nn::batch_norm2d(p / "bn", plan.out_channels, bn_config.clone());
+        ConvBn {
+            conv,
+            bn,
+            bn_config,
+        }
     }
 
     /// conv then BN, no activation (the last conv of a block adds the shortcut first).
-    pub fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
-        xs.apply(&self.conv).apply_t(&self.bn, train)
+    /// `layer` is the weighted-layer index BN health is recorded under.
+    pub fn forward_t(&self, xs: &Tensor, pass: &Pass<'_>, layer: usize) -> Tensor {
+        let h = xs.apply(&self.conv);
+        match (pass.watch, pass.bn_stats) {
+            (None, BnStats::Native) => nn::ModuleT::forward_t(&self.bn, &h, pass.train),
+            (_, BnStats::Native) => self.batch_norm(&h, pass, layer),
+            (_, BnStats::F64) => self.batch_norm_f64(&h, pass, layer),
+        }
     }
 
     /// conv, BN, ReLU.
-    pub fn forward_relu(&self, xs: &Tensor, train: bool) -> Tensor {
-        self.forward_t(xs, train).relu()
+    pub fn forward_relu(&self, xs: &Tensor, pass: &Pass<'_>, layer: usize) -> Tensor {
+        self.forward_t(xs, pass, layer).relu()
     }
 
     pub fn weight(&self) -> &Tensor {
         &self.conv.ws
     }
-}
 
-impl ModuleT for ConvBn {
-    fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
-        ConvBn::forward_t(self, xs, train)
+    /// libtorch's batch norm, keeping the statistics it computes for the health record.
+    fn batch_norm(&self, h: &Tensor, pass: &Pass<'_>, layer: usize) -> Tensor {
+        let bn = &self.bn;
+        let (out, mean, invstd) = h.native_batch_norm(
+            bn.ws.as_ref(),
+            bn.bs.as_ref(),
+            Some(&bn.running_mean),
+            Some(&bn.running_var),
+            pass.train,
+            self.bn_config.momentum,
+            self.bn_config.eps,
+        );
+        self.record(pass, layer, &mean, &invstd);
+        out
+    }
+
+    /// Batch norm computed in f64 (statistics, normalisation, affine), the result cast back to
+    /// the input's kind; the running statistics are updated in f64 and copied back.
+    fn batch_norm_f64(&self, h: &Tensor, pass: &Pass<'_>, layer: usize) -> Tensor {
+        let bn = &self.bn;
+        let double = |t: &Tensor| t.to_kind(Kind::Double);
+        let (running_mean, running_var) = (double(&bn.running_mean), double(&bn.running_var));
+        let (out, mean, invstd) = double(h).native_batch_norm(
+            bn.ws.as_ref().map(double),
+            bn.bs.as_ref().map(double),
+            Some(running_mean.shallow_clone()),
+            Some(running_var.shallow_clone()),
+            pass.train,
+            self.bn_config.momentum,
+            self.bn_config.eps,
+        );
+        if pass.train {
+            tch::no_grad(|| {
+                bn.running_mean.shallow_clone().copy_(&running_mean);
+                bn.running_var.shallow_clone().copy_(&running_var);
+            });
+        }
+        self.record(pass, layer, &mean, &invstd);
+        out.to_kind(h.kind())
+    }
+
+    fn record(&self, pass: &Pass<'_>, layer: usize, mean: &Tensor, invstd: &Tensor) {
+        let Some(watch) = pass.watch else { return };
+        if pass.train {
+            watch.record_batch(layer, mean, invstd);
+        } else {
+            watch.record_running(layer, &self.bn.running_mean, &self.bn.running_var);
+        }
     }
 }

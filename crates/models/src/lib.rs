@@ -2,6 +2,7 @@
 #![doc = include_str!("../README.md")]
 
 mod blueprint;
+mod bn_health;
 mod conv_bn;
 mod device;
 mod error;
@@ -9,15 +10,19 @@ mod family;
 mod flops;
 pub mod init;
 mod network;
+mod pass;
+mod precision;
 mod residual_block;
 mod selection;
 mod shortcut;
 mod spec;
 mod stem;
 
+pub use bn_health::{dead_indices, BnWatch};
 pub use device::enable_cudnn_benchmark;
 pub use error::ModelError;
 pub use family::{Family, InputKind, Shortcut};
 pub use network::Network;
+pub use precision::{BnStats, Precision};
 pub use selection::{LayerInfo, LayerSelection, LayerWeight, Tap};
 pub use spec::ModelSpec;

@@ -1,8 +1,11 @@
 //! [`Network`]: every family built from a [`ModelSpec`], with streamed per-layer taps.
 
 use crate::blueprint::Blueprint;
+use crate::bn_health::BnWatch;
 use crate::error::ModelError;
 use crate::init::linear_config;
+use crate::pass::Pass;
+use crate::precision::BnStats;
 use crate::residual_block::ResidualBlock;
 use crate::selection::{LayerInfo, LayerSelection, LayerWeight, Tap};
 use crate::shortcut::ShortcutPath;
@@ -21,6 +24,7 @@ pub struct Network {
     blocks: Vec<ResidualBlock>,
     fc: nn::Linear,
     layers: Vec<LayerInfo>,
+    bn_stats: BnStats,
 }
 
 impl Network {
@@ -59,7 +63,18 @@ impl Network {
             blocks,
             fc,
             layers,
+            bn_stats: BnStats::Native,
         })
+    }
+
+    /// The same network with its BN layers computing their statistics as `bn_stats` says.
+    pub fn with_bn_stats(mut self, bn_stats: BnStats) -> Network {
+        self.bn_stats = bn_stats;
+        self
+    }
+
+    pub fn bn_stats(&self) -> BnStats {
+        self.bn_stats
     }
 
     pub fn spec(&self) -> &ModelSpec {
@@ -83,6 +98,37 @@ impl Network {
         selection: &LayerSelection,
         on_tap: &mut dyn FnMut(Tap<'_>),
     ) -> Tensor {
+        self.forward_pass(xs, self.pass(train, None), selection, on_tap)
+    }
+
+    /// [`Network::forward_with_taps`] that also records each BN layer's health in `watch`
+    /// (see [`BnWatch`]): device-side flags, no host read.
+    pub fn forward_watched(
+        &self,
+        xs: &Tensor,
+        train: bool,
+        selection: &LayerSelection,
+        on_tap: &mut dyn FnMut(Tap<'_>),
+        watch: &BnWatch,
+    ) -> Tensor {
+        self.forward_pass(xs, self.pass(train, Some(watch)), selection, on_tap)
+    }
+
+    fn pass<'w>(&self, train: bool, watch: Option<&'w BnWatch>) -> Pass<'w> {
+        Pass {
+            train,
+            bn_stats: self.bn_stats,
+            watch,
+        }
+    }
+
+    fn forward_pass(
+        &self,
+        xs: &Tensor,
+        pass: Pass<'_>,
+        selection: &LayerSelection,
+        on_tap: &mut dyn FnMut(Tap<'_>),
+    ) -> Tensor {
         let mut emit = |index: usize, output: &Tensor| {
             if selection.contains(index) {
                 on_tap(Tap {
@@ -92,13 +138,13 @@ impl Network {
                 });
             }
         };
-        let mut h = self.stem.forward(xs, train);
+        let mut h = self.stem.forward(xs, &pass);
         emit(1, &h);
         let mut next = 2;
         for block in &self.blocks {
             let first = next;
             let mut count = 0;
-            h = block.forward(&h, train, &mut |local, out| {
+            h = block.forward(&h, &pass, first, &mut |local, out| {
                 count += 1;
                 emit(first + local, out)
             });

@@ -8,6 +8,7 @@
 
 use crate::blueprint::BlockPlan;
 use crate::conv_bn::ConvBn;
+use crate::pass::Pass;
 use crate::shortcut::ShortcutPath;
 use tch::{nn, Tensor};
 
@@ -35,23 +36,24 @@ impl ResidualBlock {
     }
 
     /// Emits each inner conv's output (after BN+ReLU) as taps `0 .. k-2` and the block output
-    /// (after the add and ReLU) as tap `k-1`.
+    /// (after the add and ReLU) as tap `k-1`. `first` is the weighted-layer index of `conv1`
+    /// (for the BN health record; a projection counts toward the last layer).
     pub fn forward(
         &self,
         xs: &Tensor,
-        train: bool,
+        pass: &Pass<'_>,
+        first: usize,
         emit: &mut dyn FnMut(usize, &Tensor),
     ) -> Tensor {
         let (last, inner) = self.convs.split_last().expect("a block has convolutions");
         let mut h = xs.shallow_clone();
         for (i, conv) in inner.iter().enumerate() {
-            h = conv.forward_relu(&h, train);
+            h = conv.forward_relu(&h, pass, first + i);
             emit(i, &h);
         }
-        let out = self
-            .shortcut
-            .add(last.forward_t(&h, train), xs, train)
-            .relu();
+        let last_layer = first + inner.len();
+        let main = last.forward_t(&h, pass, last_layer);
+        let out = self.shortcut.add(main, xs, pass, last_layer).relu();
         emit(inner.len(), &out);
         out
     }

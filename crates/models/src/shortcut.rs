@@ -3,6 +3,7 @@
 
 use crate::blueprint::ShortcutPlan;
 use crate::conv_bn::ConvBn;
+use crate::pass::Pass;
 use tch::{nn, Tensor};
 
 #[derive(Debug)]
@@ -39,7 +40,8 @@ impl ShortcutPath {
     }
 
     /// `main + shortcut(xs)`, or `main` alone for plain networks.
-    pub fn add(&self, main: Tensor, xs: &Tensor, train: bool) -> Tensor {
+    /// `layer`: the weighted layer a projection's BN health is recorded under.
+    pub fn add(&self, main: Tensor, xs: &Tensor, pass: &Pass<'_>, layer: usize) -> Tensor {
         match self {
             ShortcutPath::None => main,
             ShortcutPath::Identity => main + xs,
@@ -55,7 +57,7 @@ impl ShortcutPath {
                 // Pad order is last dim first: (W lo, W hi, H lo, H hi, C lo, C hi).
                 main + sub.constant_pad_nd([0, 0, 0, 0, 0, *extra_channels])
             }
-            ShortcutPath::Projection(proj) => main + proj.forward_t(xs, train),
+            ShortcutPath::Projection(proj) => main + proj.forward_t(xs, pass, layer),
         }
     }
 }

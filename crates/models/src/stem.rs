@@ -3,6 +3,7 @@
 
 use crate::blueprint::StemPlan;
 use crate::conv_bn::ConvBn;
+use crate::pass::Pass;
 use tch::{nn, Tensor};
 
 #[derive(Debug)]
@@ -20,8 +21,8 @@ impl Stem {
     }
 
     /// The stem's output, which is also its tap (after the max-pool on ImageNet).
-    pub fn forward(&self, xs: &Tensor, train: bool) -> Tensor {
-        let h = self.conv.forward_relu(xs, train);
+    pub fn forward(&self, xs: &Tensor, pass: &Pass<'_>) -> Tensor {
+        let h = self.conv.forward_relu(xs, pass, 1);
         if self.max_pool {
             h.max_pool2d([3, 3], [2, 2], [1, 1], [1, 1], false)
         } else {

@@ -19,6 +19,11 @@ pub struct Singularity {
     pub singular_from: Option<usize>,
     /// Median of the finite condition numbers.
     pub median_finite_kappa: Option<f64>,
+    /// Layers numerically dead by BN overflow in the analysis pass (their κ is ∞ for a
+    /// reason other than the network: f32 statistics that overflowed).
+    pub bn_dead: usize,
+    /// The first such layer.
+    pub first_bn_dead: Option<usize>,
 }
 
 impl Singularity {
@@ -45,6 +50,8 @@ impl Singularity {
             first_singular: sorted.iter().find(|r| singular(r)).map(|r| r.layer),
             singular_from,
             median_finite_kappa: finite.get(finite.len() / 2).copied(),
+            bn_dead: sorted.iter().filter(|r| r.bn_overflow).count(),
+            first_bn_dead: sorted.iter().find(|r| r.bn_overflow).map(|r| r.layer),
         }
     }
 }
@@ -123,7 +130,29 @@ fn singularity_sentence(model: &str, s: &Singularity) -> Option<String> {
             s.singular, s.analysed
         ),
     };
-    Some(text)
+    let dead = match s.first_bn_dead {
+        Some(first) => format!(
+            " {} analysed layer(s) are numerically dead by BN overflow (batch statistics \
+             non-finite, the output independent of the input), a failure of the arithmetic \
+             rather than singularity, first at layer {first}.",
+            s.bn_dead
+        ),
+        None => String::new(),
+    };
+    Some(text + &dead)
+}
+
+/// Whether BN statistics overflowed while the run trained (from `metrics.jsonl`).
+fn training_overflow_sentence(model: &str, run: &RunResult) -> String {
+    let name = model_label(model);
+    match run.metrics.iter().find_map(|m| m.bn_overflow.as_ref()) {
+        Some(o) => format!(
+            "While {name} trained, BN batch statistics overflowed from step {} on (first at \
+             layer {}); from there on its output did not depend on its input.",
+            o.first_step, o.first_layer
+        ),
+        None => format!("While {name} trained, no BN layer's statistics overflowed."),
+    }
 }
 
 /// The representative run of a model for per-layer statements: lowest seed with analysis.
@@ -161,6 +190,9 @@ pub fn dataset_findings(results: &Results, dataset: &str) -> Vec<String> {
         if let Some(run) = analysed_run(&mine) {
             let s = Singularity::of(&run.hidden_condition);
             out.extend(singularity_sentence(model, &s));
+            if !run.metrics.is_empty() {
+                out.push(training_overflow_sentence(model, run));
+            }
             if s.singular == 0 {
                 medians.extend(s.median_finite_kappa.map(|k| (model.to_string(), k)));
             }
@@ -210,6 +242,7 @@ mod tests {
             sigma_min: 1.0 / kappa,
             kappa,
             rank: 8,
+            bn_overflow: false,
         }
     }
 
@@ -231,5 +264,23 @@ mod tests {
         assert_eq!(never.median_finite_kappa, Some(20.0));
         let all = Singularity::of(&[row(1, inf), row(2, inf)]);
         assert_eq!(all.singular_from, Some(1));
+        assert_eq!((all.bn_dead, all.first_bn_dead), (0, None));
+    }
+
+    #[test]
+    fn bn_overflow_is_counted_and_named_apart_from_singularity() {
+        let inf = f64::INFINITY;
+        let dead = |layer| LayerConditionRow {
+            bn_overflow: true,
+            ..row(layer, inf)
+        };
+        let s = Singularity::of(&[row(1, 10.0), dead(2), dead(3), row(4, inf)]);
+        assert_eq!((s.singular, s.bn_dead, s.first_bn_dead), (3, 2, Some(2)));
+        let text = singularity_sentence("plainnet-164", &s).unwrap();
+        assert!(
+            text.contains("2 analysed layer(s) are numerically dead by BN overflow"),
+            "{text}"
+        );
+        assert!(text.contains("first at layer 2"), "{text}");
     }
 }

@@ -7,6 +7,7 @@ pub mod findings;
 pub mod html;
 mod output;
 pub mod paper_reference;
+pub mod precision_comparison;
 mod profile;
 mod report;
 pub mod results;

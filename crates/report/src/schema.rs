@@ -61,6 +61,24 @@ pub struct EpochMetrics {
     /// in metrics written before it was recorded.
     #[serde(default)]
     pub skipped_steps: u64,
+    /// BN layers whose batch statistics were non-finite (or whose variance overflowed to
+    /// infinity) at some training step of the epoch; absent when none was, and in metrics
+    /// written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bn_overflow: Option<BnOverflow>,
+}
+
+/// Where and when BN statistics overflowed during one epoch of training.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BnOverflow {
+    /// The lowest weighted-layer index (the models crate's numbering) with a dead BN layer.
+    pub first_layer: usize,
+    /// Weighted layers with a dead BN layer at some step of the epoch.
+    pub layers: usize,
+    /// Training steps of the epoch with at least one dead BN layer.
+    pub steps: u64,
+    /// The first such step (1-based, counted from the start of the run).
+    pub first_step: u64,
 }
 
 /// Where a run stands, as recorded in `<run>/status.json` and in `summary.json`.
@@ -128,6 +146,11 @@ pub struct LayerConditionRow {
     pub kappa: f64,
     /// Numerical rank under the tolerance of `deepskip-spectra`.
     pub rank: usize,
+    /// A BN layer of this layer had non-finite or overflowed statistics in the analysis pass:
+    /// the layer is numerically dead (its output does not depend on its input), a reason
+    /// distinct from a singular representation. False in files written before it was recorded.
+    #[serde(default)]
+    pub bn_overflow: bool,
 }
 
 /// `<run>/analysis/layer_stats.json`: the distribution of unit activations and of weights of

@@ -225,6 +225,7 @@ fn toy_results_without_full_analysis_still_report() {
         train_top5: None,
         test_top5: None,
         skipped_steps: 0,
+        bn_overflow: None,
     };
     fs::write(
         run.join("metrics.jsonl"),

@@ -2,6 +2,7 @@
 
 use crate::lr_schedule::{LrSchedule, Warmup};
 use crate::TrainError;
+use deepskip_models::{BnStats, Precision};
 use serde::{Deserialize, Serialize};
 
 /// The tch crate this build links (pinned in the workspace Cargo.toml).
@@ -47,6 +48,12 @@ pub struct TrainConfig {
     /// in by `train`, read by `load_trained`.
     #[serde(default)]
     pub resolved_spec: Option<deepskip_models::ModelSpec>,
+    /// Precision of weights, activations and gradients (f32 when absent).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub precision: Precision,
+    /// How BN computes its batch statistics (the network's precision when absent).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub bn_stats: BnStats,
     /// Versions of what produced the run; not compared on resume.
     #[serde(default)]
     pub versions: RecordedVersions,
@@ -76,6 +83,8 @@ impl Default for TrainConfig {
             checkpoint_every: 1,
             image_size: None,
             resolved_spec: None,
+            precision: Precision::default(),
+            bn_stats: BnStats::default(),
             versions: RecordedVersions::default(),
         }
     }
@@ -118,6 +127,9 @@ impl TrainConfig {
                 self.width_multiplier
             ));
         }
+        if self.amp && self.precision == Precision::F64 {
+            return bad("--amp and --precision f64 exclude each other: drop one".into());
+        }
         self.schedule.validate().map_err(TrainError::InvalidConfig)
     }
 
@@ -145,6 +157,12 @@ impl TrainConfig {
             )
         })
     }
+}
+
+/// Keeps a field out of config.json while it has its default, so runs made before it existed
+/// still resume (their recorded config matches).
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
 }
 
 /// What produced a run, for the record.

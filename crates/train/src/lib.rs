@@ -3,6 +3,7 @@
 
 mod amp;
 mod batch_source;
+mod bn_overflow;
 pub mod checkpoint;
 mod config;
 mod device;

@@ -19,7 +19,8 @@ pub struct TrainedModel {
     pub position: Position,
 }
 
-/// Builds the run's network on `device` and loads its last checkpoint.
+/// Builds the run's network on `device` in the precision it was trained in and loads its last
+/// checkpoint (convert `vs` afterwards to analyse in another precision).
 pub fn load_trained(run_dir: &Path, device: Device) -> Result<TrainedModel, TrainError> {
     let dir = RunDir::new(run_dir);
     let config = dir.read_config()?;
@@ -33,8 +34,9 @@ pub fn load_trained(run_dir: &Path, device: Device) -> Result<TrainedModel, Trai
     let ck = dir.checkpoint_dir();
     let manifest =
         checkpoint::read_manifest(&ck)?.ok_or_else(|| TrainError::NoCheckpoint(run_dir.into()))?;
-    let vs = VarStore::new(device);
-    let network = Network::new(&vs.root(), &spec)?;
+    let mut vs = VarStore::new(device);
+    let network = Network::new(&vs.root(), &spec)?.with_bn_stats(config.bn_stats);
+    vs.set_kind(config.precision.kind());
     checkpoint::restore_model(&ck, &manifest, &vs)?;
     Ok(TrainedModel {
         spec,

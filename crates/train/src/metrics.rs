@@ -82,6 +82,7 @@ mod tests {
             train_top5: None,
             test_top5: None,
             skipped_steps: 0,
+            bn_overflow: None,
         }
     }
 

@@ -115,6 +115,7 @@ mod tests {
             train_top5: None,
             test_top5: None,
             skipped_steps: 0,
+            bn_overflow: None,
         };
         let line = summary_line(&m, 10);
         assert!(line.starts_with("epoch 3/10 step 30"), "{line}");
@@ -126,6 +127,7 @@ mod tests {
         let skipped = summary_line(
             &EpochMetrics {
                 skipped_steps: 4,
+                bn_overflow: None,
                 ..m
             },
             10,

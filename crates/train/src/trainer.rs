@@ -3,6 +3,7 @@
 
 use crate::amp::LossScaler;
 use crate::batch_source::{steps_per_epoch, BatchSource, SmallImages};
+use crate::bn_overflow::BnOverflowTally;
 use crate::checkpoint::{self, EpochTally, Position};
 use crate::device::parse_device;
 use crate::interrupt::Interrupt;
@@ -10,8 +11,8 @@ use crate::optimizer::{Sgd, SgdOptions};
 use crate::progress::EpochProgress;
 use crate::{MetricsLog, RecordedVersions, RunDir, TrainConfig, TrainError};
 use deepskip_data::Dataset;
-use deepskip_models::{ModelSpec, Network};
-use deepskip_report::schema::{EpochMetrics, RunState, RunStatus};
+use deepskip_models::{BnWatch, LayerSelection, ModelSpec, Network};
+use deepskip_report::schema::{BnOverflow, EpochMetrics, RunState, RunStatus};
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::atomic::AtomicBool;
@@ -37,6 +38,9 @@ pub struct RunOutcome {
     pub status: RunStatus,
     /// The last completed epoch's metrics, if any epoch completed.
     pub final_metrics: Option<EpochMetrics>,
+    /// The first recorded epoch in which a BN layer's statistics overflowed, if any did: the
+    /// network's output from that layer on did not depend on its input at those steps.
+    pub bn_overflow: Option<BnOverflow>,
     /// Trainable parameters of the model.
     pub params: u64,
 }
@@ -80,8 +84,10 @@ pub fn train_from(
     }
 
     tch::manual_seed(config.seed as i64);
-    let vs = VarStore::new(device);
-    let network = Network::new(&vs.root(), &spec)?;
+    let mut vs = VarStore::new(device);
+    let network = Network::new(&vs.root(), &spec)?.with_bn_stats(config.bn_stats);
+    // Initialised in f32 and converted, so both precisions start from the same weights.
+    vs.set_kind(config.precision.kind());
     let sgd = Sgd::new(&vs, sgd_options(config));
     let metrics = MetricsLog::new(dir.metrics_path());
     let mut trainer = Trainer {
@@ -104,9 +110,11 @@ pub fn train_from(
         Some(settled) => settled,
         None => trainer.run()?,
     };
+    let mut metrics = trainer.metrics.read()?;
     Ok(RunOutcome {
         status,
-        final_metrics: trainer.metrics.read()?.pop(),
+        bn_overflow: metrics.iter().find_map(|m| m.bn_overflow.clone()),
+        final_metrics: metrics.pop(),
         params: spec.param_count(),
     })
 }
@@ -322,17 +330,24 @@ impl Trainer<'_> {
         let started = Instant::now();
         let prior_seconds = tally.seconds;
         let mut lr = self.lr_at(self.position.step);
+        let watch = BnWatch::new();
+        let mut overflow = BnOverflowTally::default();
+        let layer_count = self.network.layers().len();
         for (index, batch) in batches.enumerate().take(steps).skip(skip) {
             lr = self.lr_at(self.position.step);
             if batch.is_empty() {
                 continue; // every image of the batch was undecodable (reported by the source)
             }
             let (images, labels) = batch.to_tensors(self.device);
+            let images = images.to_kind(config.precision.kind());
             let logits = tch::autocast(self.scaler.is_some(), || {
-                self.network.forward_t(&images, true)
+                let no_taps = LayerSelection::Only(Vec::new());
+                self.network
+                    .forward_watched(&images, true, &no_taps, &mut |_| {}, &watch)
             });
+            overflow.add_step(&watch, layer_count, self.position.step + 1);
             let loss = logits
-                .to_kind(Kind::Float)
+                .to_kind(config.precision.kind())
                 .cross_entropy_for_logits(&labels);
             let loss_value = loss.double_value(&[]);
             if !loss_value.is_finite() {
@@ -397,6 +412,7 @@ impl Trainer<'_> {
             train_top5: self.source.top5().then(|| tally.correct_top5 as f64 / seen),
             test_top5: test.top5,
             skipped_steps: tally.skipped_steps,
+            bn_overflow: overflow.finish(),
         };
         progress.finish(&metrics);
         Ok(EpochEnd::Completed(metrics))
@@ -421,10 +437,11 @@ impl Trainer<'_> {
         let (mut loss_sum, mut hits, mut hits_top5, mut seen) = (0.0, 0u64, 0u64, 0u64);
         for batch in self.source.eval().filter(|b| !b.is_empty()) {
             let (images, labels) = batch.to_tensors(self.device);
+            let images = images.to_kind(self.config.precision.kind());
             let logits = tch::autocast(self.scaler.is_some(), || {
                 self.network.forward_t(&images, false)
             })
-            .to_kind(Kind::Float);
+            .to_kind(self.config.precision.kind());
             loss_sum += logits
                 .cross_entropy_loss::<Tensor>(&labels, None, Reduction::Sum, -100, 0.0)
                 .double_value(&[]);

@@ -2,7 +2,7 @@
 //! smallest networks (depth 8, width x0.5), a few steps each on the CPU.
 
 use deepskip_data::{Augmentation, Dataset, DatasetName, ImageSet, ImageShape, Normalization};
-use deepskip_models::{ModelSpec, Network};
+use deepskip_models::{BnStats, ModelSpec, Network, Precision};
 use deepskip_report::schema::{EpochMetrics, RunState};
 use deepskip_train::checkpoint::{EpochTally, Position};
 use deepskip_train::{
@@ -358,8 +358,62 @@ fn skipped_steps_read_as_zero_from_older_metrics_and_checkpoints() {
     );
     let tally = EpochTally {
         skipped_steps: 3,
+        bn_overflow: None,
         ..position.partial
     };
     let text = serde_json::to_string(&tally).unwrap();
     assert_eq!(serde_json::from_str::<EpochTally>(&text).unwrap(), tally);
+}
+
+/// The fixture with a normalisation that scales pixels to about 1e30: the stem's BN input then
+/// has a batch variance near 1e60, past f32 (3.4e38) and far inside f64.
+fn overflowing_dataset() -> Dataset {
+    Dataset {
+        normalization: Normalization {
+            mean: vec![0.0],
+            std: vec![1e-30],
+        },
+        ..dataset()
+    }
+}
+
+#[test]
+fn training_records_bn_overflow_in_f32_and_not_in_f64() {
+    let _serial = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |name: &str, cfg: TrainConfig| {
+        let dir = tmp.path().join(name);
+        let outcome = train(&cfg, &overflowing_dataset(), &dir, &quiet()).unwrap();
+        let metrics = MetricsLog::new(RunDir::new(&dir).metrics_path())
+            .read()
+            .unwrap();
+        (outcome, metrics)
+    };
+    let f32_config = config("plainnet-8", 2);
+    let (outcome, metrics) = run("f32", f32_config.clone());
+    let overflow = outcome.bn_overflow.expect("f32 statistics overflow");
+    assert_eq!((overflow.first_layer, overflow.first_step), (1, 1));
+    assert_eq!(overflow.steps, metrics[0].step, "every step of epoch 1");
+    assert!(metrics.iter().all(|m| m.bn_overflow.is_some()));
+
+    let f64_config = TrainConfig {
+        precision: Precision::F64,
+        ..f32_config.clone()
+    };
+    let (outcome, metrics) = run("f64", f64_config);
+    assert_eq!(outcome.status.state, RunState::Finished);
+    assert!(outcome.bn_overflow.is_none(), "{:?}", outcome.bn_overflow);
+    assert!(metrics.iter().all(|m| m.bn_overflow.is_none()));
+    let trained = load_trained(&tmp.path().join("f64"), Device::Cpu).unwrap();
+    assert_eq!(
+        trained.vs.root().get("fc.weight").unwrap().kind(),
+        tch::Kind::Double
+    );
+
+    let f64_stats = TrainConfig {
+        bn_stats: BnStats::F64,
+        ..f32_config
+    };
+    let (outcome, _) = run("bn-f64", f64_stats);
+    assert!(outcome.bn_overflow.is_none(), "{:?}", outcome.bn_overflow);
 }

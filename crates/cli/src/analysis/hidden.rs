@@ -6,7 +6,7 @@ use super::layers::{analyse_layers, LayerValues};
 use super::TensorData;
 use anyhow::Context;
 use deepskip_data::{eval_batches, ImageSet, Normalization};
-use deepskip_models::{LayerSelection, Network};
+use deepskip_models::{BnWatch, LayerSelection, Network, Precision};
 use deepskip_report::schema::{LayerConditionRow, LayerStatsRecord};
 use deepskip_spectra::{HiddenRepresentation, ManyLayers};
 use std::sync::Arc;
@@ -37,6 +37,9 @@ pub struct ForwardPass {
     /// Samples per forward pass.
     pub chunk: usize,
     pub bn: BnStatistics,
+    /// Precision of the forward pass; the network must already be in it (its `VarStore`
+    /// converted), the samples are converted on the device.
+    pub precision: Precision,
 }
 
 /// Runs `samples` through `network` and analyses every selected layer.
@@ -69,6 +72,7 @@ pub fn analyse_hidden(
         .collect();
     let group = many.thread_count();
     let mut out = HiddenAnalysis::default();
+    let watch = BnWatch::new();
     let chunk = pass.chunk.max(1);
     if chunk >= samples.len() {
         let mut pending = Vec::with_capacity(group);
@@ -81,6 +85,7 @@ pub fn analyse_hidden(
                 ..pass
             },
             selection,
+            &watch,
             &mut |layer| {
                 pending.push(layer);
                 if pending.len() >= group {
@@ -100,6 +105,7 @@ pub fn analyse_hidden(
                 normalization,
                 ForwardPass { chunk, ..pass },
                 &only,
+                &watch,
                 &mut |layer| match gathered.iter_mut().find(|g| g.index == layer.index) {
                     Some(g) => g.data.append_samples(layer.data),
                     None => {
@@ -110,6 +116,10 @@ pub fn analyse_hidden(
             )?;
             analyse_group(gathered, many, &mut out);
         }
+    }
+    let dead = watch.dead_layers(network.layers().len());
+    for row in out.rows.iter_mut().filter(|r| dead.contains(&r.layer)) {
+        row.bn_overflow = true;
     }
     out.rows.sort_by_key(|r| r.layer);
     out.stats.sort_by_key(|r| r.layer);
@@ -125,14 +135,16 @@ fn forward_chunks(
     normalization: &Normalization,
     pass: ForwardPass,
     selection: &LayerSelection,
+    watch: &BnWatch,
     on_layer: &mut dyn FnMut(LayerValues) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let mut failure = None;
     for batch in eval_batches(Arc::clone(samples), normalization, pass.chunk) {
         let (images, _) = batch.to_tensors(pass.device);
+        let images = images.to_kind(pass.precision.kind());
         // Only the taps matter; the logits are dropped.
         let _logits = tch::no_grad(|| {
-            network.forward_with_taps(
+            network.forward_watched(
                 &images,
                 pass.bn == BnStatistics::Batch,
                 selection,
@@ -153,6 +165,7 @@ fn forward_chunks(
                         failure = Some(err);
                     }
                 },
+                watch,
             )
         });
         if let Some(err) = failure {

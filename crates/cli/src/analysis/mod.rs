@@ -12,7 +12,7 @@ mod weights;
 
 pub use hidden::{analyse_hidden, BnStatistics, ForwardPass, HiddenAnalysis};
 pub use layer_selection::parse_layer_selection;
-pub use output::{analyse_run, write_analysis, AnalysisFiles, AnalysisSummary};
+pub use output::{analyse_run, write_analysis, write_csv, AnalysisFiles, AnalysisSummary};
 pub use samples::{fixed_sample, ANALYSIS_SEED};
 pub use tensor_data::TensorData;
 pub use weights::analyse_weights;
@@ -36,6 +36,7 @@ pub fn condition_row(
             sigma_min: c.sigma_min,
             kappa: c.kappa,
             rank: c.numerical_rank,
+            bn_overflow: false,
         },
         Err(err) => {
             eprintln!("warning: layer {layer} ({name}) not analysed: {err}");
@@ -47,6 +48,7 @@ pub fn condition_row(
                 sigma_min: f64::NAN,
                 kappa: f64::NAN,
                 rank: 0,
+                bn_overflow: false,
             }
         }
     }

@@ -16,6 +16,10 @@ use std::sync::Arc;
 pub struct AnalysisSummary {
     pub hidden: usize,
     pub singular: usize,
+    /// Layers with a dead BN layer (non-finite or overflowed statistics).
+    pub bn_overflow: usize,
+    /// The hidden-representation rows written.
+    pub hidden_rows: Vec<LayerConditionRow>,
     pub weights: usize,
     pub dir: PathBuf,
 }
@@ -50,7 +54,9 @@ pub fn analyse_run(
             .iter()
             .filter(|r| r.kappa.is_infinite())
             .count(),
+        bn_overflow: files.hidden.iter().filter(|r| r.bn_overflow).count(),
         weights: files.weights.len(),
+        hidden_rows: files.hidden,
         dir,
     })
 }
@@ -73,7 +79,8 @@ pub fn write_analysis(run_dir: &Path, files: &AnalysisFiles) -> anyhow::Result<P
     Ok(dir)
 }
 
-fn write_csv(path: &Path, rows: &[LayerConditionRow]) -> anyhow::Result<()> {
+/// Writes `rows` as a CSV with a header, atomically.
+pub fn write_csv<T: serde::Serialize>(path: &Path, rows: &[T]) -> anyhow::Result<()> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     for row in rows {
         writer.serialize(row)?;

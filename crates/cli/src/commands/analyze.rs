@@ -2,11 +2,14 @@
 //! representations and weights.
 
 use crate::analysis::{
-    analyse_run, fixed_sample, parse_layer_selection, BnStatistics, ForwardPass,
+    analyse_hidden, analyse_run, fixed_sample, parse_layer_selection, write_csv, BnStatistics,
+    ForwardPass,
 };
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use deepskip_data::{DataSource, DatasetName};
+use deepskip_models::Precision;
+use deepskip_report::precision_comparison::compare_precisions;
 use deepskip_spectra::ManyLayers;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,13 +60,23 @@ pub struct AnalyzeArgs {
     /// Layers factorised at once (default: 1, or one per core when OPENBLAS_NUM_THREADS=1).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Precision of the forward pass, f32 or f64: the checkpoint is cast to it (f64 shows the
+    /// same weights without f32 rounding or overflow; CPU is fine) [default: the precision the
+    /// run was trained in].
+    #[arg(long)]
+    pub precision: Option<Precision>,
+    /// Also take the hidden representations in the other precision and write
+    /// analysis/precision_comparison.csv: sigma_min, kappa, rank and BN overflow per layer,
+    /// f32 and f64 side by side.
+    #[arg(long)]
+    pub compare_precision: bool,
 }
 
 impl AnalyzeArgs {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         anyhow::ensure!(self.samples > 0, "--samples must be at least 1");
         let device = deepskip_train::parse_device(&self.device)?;
-        let trained = deepskip_train::load_trained(&self.run, device)
+        let mut trained = deepskip_train::load_trained(&self.run, device)
             .with_context(|| format!("loading the trained model of {}", self.run.display()))?;
         let selection = parse_layer_selection(&self.layers)?;
         selection.validate(trained.network.layers().len())?;
@@ -91,26 +104,57 @@ impl AnalyzeArgs {
             self.split,
             many.thread_count()
         );
+        let precision = self.precision.unwrap_or(trained.config.precision);
+        trained.vs.set_kind(precision.kind());
+        let pass = ForwardPass {
+            device,
+            chunk: self.chunk.unwrap_or(samples.len()),
+            bn: self.bn,
+            precision,
+        };
         let summary = analyse_run(
             &self.run,
             &trained.network,
             Arc::clone(&samples),
             &dataset.normalization,
-            ForwardPass {
-                device,
-                chunk: self.chunk.unwrap_or(samples.len()),
-                bn: self.bn,
-            },
+            pass,
             &selection,
             &many,
         )?;
         eprintln!(
-            "{} hidden representations analysed ({} singular), {} weights; wrote {}",
+            "{} hidden representations analysed in {precision} ({} singular, {} numerically \
+             dead by BN overflow), {} weights; wrote {}",
             summary.hidden,
             summary.singular,
+            summary.bn_overflow,
             summary.weights,
             summary.dir.display()
         );
+        if self.compare_precision {
+            let other = match precision {
+                Precision::F32 => Precision::F64,
+                Precision::F64 => Precision::F32,
+            };
+            trained.vs.set_kind(other.kind());
+            let hidden = analyse_hidden(
+                &trained.network,
+                samples,
+                &dataset.normalization,
+                ForwardPass {
+                    precision: other,
+                    ..pass
+                },
+                &selection,
+                &many,
+            )?;
+            let (f32_rows, f64_rows) = match precision {
+                Precision::F32 => (&summary.hidden_rows, &hidden.rows),
+                Precision::F64 => (&hidden.rows, &summary.hidden_rows),
+            };
+            let path = summary.dir.join("precision_comparison.csv");
+            write_csv(&path, &compare_precisions(f32_rows, f64_rows))?;
+            eprintln!("f32 and f64 spectra side by side: wrote {}", path.display());
+        }
         Ok(ExitCode::SUCCESS)
     }
 }

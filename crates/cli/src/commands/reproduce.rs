@@ -5,6 +5,7 @@ use crate::reproduction::device::DeviceChoice;
 use crate::reproduction::profile::Profile;
 use crate::reproduction::{self, slurm, ReproductionOptions, RunScope};
 use clap::Args;
+use deepskip_models::{BnStats, Precision};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -78,6 +79,15 @@ pub struct ReproduceArgs {
     /// Slurm report job runs).
     #[arg(long, hide = true, conflicts_with_all = ["slurm", "only_run"])]
     pub report_only: bool,
+
+    /// Training precision of every run, f32 or f64 (as `deepskip train --precision`; use a
+    /// separate --out, since finished f32 runs do not count for f64).
+    #[arg(long, default_value_t = Precision::F32)]
+    pub precision: Precision,
+
+    /// BN batch statistics of every run, native or f64 (as `deepskip train --bn-stats`).
+    #[arg(long, default_value_t = BnStats::Native)]
+    pub bn_stats: BnStats,
 }
 
 impl ReproduceArgs {
@@ -115,6 +125,8 @@ impl ReproduceArgs {
             force: self.force,
             allow_cpu: self.allow_cpu,
             scope,
+            precision: self.precision,
+            bn_stats: self.bn_stats,
         }
     }
 }

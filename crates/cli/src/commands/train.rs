@@ -3,7 +3,8 @@
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use deepskip_data::{DataSource, DatasetName};
-use deepskip_report::schema::RunState;
+use deepskip_models::{BnStats, Precision};
+use deepskip_report::schema::{BnOverflow, RunState};
 use deepskip_train::{
     ImagenetFolders, LrSchedule, RunOptions, TrainConfig, Warmup, IMAGENET_DECAY_EVERY,
     IMAGENET_REFERENCE_BATCH,
@@ -91,6 +92,14 @@ pub struct TrainArgs {
     /// Mixed precision (autocast) on CUDA; ignored on the CPU [default: off].
     #[arg(long)]
     pub amp: bool,
+    /// Precision of weights, activations and gradients: f32 or f64 (about 5x slower on a CPU;
+    /// BN statistics cannot overflow; excludes --amp). Checkpoints are saved in it.
+    #[arg(long, default_value_t = Precision::F32)]
+    pub precision: Precision,
+    /// BN batch statistics: native (the network's precision) or f64 (the BN input cast to f64
+    /// for mean, variance and normalisation, the output cast back).
+    #[arg(long, default_value_t = BnStats::Native)]
+    pub bn_stats: BnStats,
     /// Continue the run in --out from its last checkpoint (same options required).
     #[arg(long)]
     pub resume: bool,
@@ -164,6 +173,8 @@ impl TrainArgs {
             device: self.device.clone(),
             amp: self.amp,
             checkpoint_every: self.checkpoint_every,
+            precision: self.precision,
+            bn_stats: self.bn_stats,
             ..TrainConfig::default()
         }
     }
@@ -203,6 +214,9 @@ impl TrainArgs {
                 .unwrap_or_default(),
             outcome.params
         );
+        if let Some(o) = &outcome.bn_overflow {
+            eprintln!("{}", bn_overflow_warning(o));
+        }
         if let Some(m) = &outcome.final_metrics {
             let out = std::io::stdout();
             let line = serde_json::to_string(m)?;
@@ -217,6 +231,16 @@ impl TrainArgs {
             _ => ExitCode::SUCCESS,
         })
     }
+}
+
+/// The one warning of a run whose BN statistics overflowed.
+pub fn bn_overflow_warning(o: &BnOverflow) -> String {
+    format!(
+        "warning: BN batch statistics overflowed from step {} on (first at layer {}, {} layer(s), \
+         {} step(s) of that epoch): the network's output there did not depend on its input; \
+         see --precision f64 or --bn-stats f64",
+        o.first_step, o.first_layer, o.layers, o.steps
+    )
 }
 
 #[cfg(test)]
@@ -278,6 +302,22 @@ mod tests {
         assert_eq!((c.steps_per_epoch, c.train_subset), (Some(5), Some(10)));
         assert_eq!(c.width_multiplier, 0.25);
         assert!(!c.decay_bn_and_bias);
+        assert_eq!((c.precision, c.bn_stats), (Precision::F32, BnStats::Native));
+        let w = Wrapper::parse_from([
+            "x",
+            "--model",
+            "plainnet-20",
+            "--dataset",
+            "mnist",
+            "--out",
+            "r",
+            "--precision",
+            "f64",
+            "--bn-stats",
+            "f64",
+        ]);
+        let c = w.args.config();
+        assert_eq!((c.precision, c.bn_stats), (Precision::F64, BnStats::F64));
     }
 
     #[test]

@@ -39,6 +39,9 @@ pub struct ReproductionOptions {
     pub allow_cpu: bool,
     /// Every run here, one run (a Slurm array task), or the report only (the Slurm report job).
     pub scope: RunScope,
+    /// Training precision of every run (the analysis follows it).
+    pub precision: deepskip_models::Precision,
+    pub bn_stats: deepskip_models::BnStats,
 }
 
 /// The runs of a reproduction and how the outputs describe its profile.

@@ -8,8 +8,10 @@ use super::run_data::RunData;
 use super::run_record::{decide, move_aside, read_status, RunAction, RunRecord};
 use super::summary::{exit_status, render_summary, summarize, write_summary, RunOutcome};
 use super::{imagenet, slurm, steps, ReproductionOptions, RunScope};
+use deepskip_models::{BnStats, Precision};
 use deepskip_report::schema::{RunState, RunSummary};
 use deepskip_report::ProfileDescription;
+use deepskip_train::TrainConfig;
 use std::collections::VecDeque;
 use std::path::Path;
 use std::process::ExitCode;
@@ -28,6 +30,8 @@ struct RunContext<'a> {
     interrupt: Arc<AtomicBool>,
     total: usize,
     scope: RunScope,
+    precision: Precision,
+    bn_stats: BnStats,
 }
 
 /// Trains and analyses every run, then writes `summary.json` and the report.
@@ -55,6 +59,8 @@ pub fn run_reproduction(
         interrupt,
         total: runs.len(),
         scope: options.scope,
+        precision: options.precision,
+        bn_stats: options.bn_stats,
     };
     if let RunScope::One(index) = options.scope {
         return run_one(&ctx, pool, runs, index);
@@ -176,7 +182,11 @@ fn execute(
         return RunOutcome::Interrupted { device: name };
     }
     let run_dir = ctx.results_dir.join(run.rel_dir());
-    let config = data.train_config(run, &name);
+    let config = TrainConfig {
+        precision: ctx.precision,
+        bn_stats: ctx.bn_stats,
+        ..data.train_config(run, &name)
+    };
     let hash = run.config_hash();
     let action = decide(&run_dir, &hash, ctx.force, |path| {
         deepskip_train::RunDir::new(path.parent().unwrap_or(path))

@@ -30,6 +30,9 @@ pub fn train(
     if let Some(reason) = &outcome.status.reason {
         println!("    {}: {reason}", run_dir.display());
     }
+    if let Some(o) = &outcome.bn_overflow {
+        println!("    {}", crate::commands::train::bn_overflow_warning(o));
+    }
     Ok(outcome.status.state)
 }
 
@@ -58,6 +61,7 @@ pub fn analyze(
             device,
             chunk: samples.len(),
             bn: analysis::BnStatistics::Batch,
+            precision: trained.config.precision,
         },
         &LayerSelection::All,
         &ManyLayers::new(),
