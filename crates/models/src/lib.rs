@@ -15,7 +15,7 @@ mod shortcut;
 mod spec;
 mod stem;
 
-pub use device::enable_cudnn_benchmark;
+pub use device::{enable_cudnn_benchmark, with_ieee_f32_convolutions};
 pub use error::ModelError;
 pub use family::{Family, InputKind, Shortcut};
 pub use network::Network;
