@@ -6,13 +6,25 @@ use tch::{Device, Tensor};
 impl Batch {
     /// The images as an `f32` tensor of shape `[n, c, h, w]` and the labels as an `i64` tensor
     /// of shape `[n]`, both on `device`.
+    ///
+    /// For a GPU both are staged in page-locked host memory and copied without blocking, so
+    /// the host goes on queueing the step while the batch travels (a copy from ordinary memory
+    /// waits for the device). libtorch's pinned allocator keeps the staging buffer until the
+    /// copy has finished, so dropping it here is safe.
     pub fn to_tensors(&self, device: Device) -> (Tensor, Tensor) {
         let shape: Vec<i64> = self.shape.iter().map(|&d| d as i64).collect();
-        let images = Tensor::from_slice(&self.images)
-            .view(shape.as_slice())
-            .to_device(device);
-        let labels = Tensor::from_slice(&self.labels).to_device(device);
-        (images, labels)
+        let images = Tensor::from_slice(&self.images).view(shape.as_slice());
+        let labels = Tensor::from_slice(&self.labels);
+        (to_device(images, device), to_device(labels, device))
+    }
+}
+
+fn to_device(host: Tensor, device: Device) -> Tensor {
+    match device {
+        Device::Cpu => host,
+        _ => host
+            .pin_memory(device)
+            .to_device_(device, host.kind(), true, false),
     }
 }
 

@@ -26,7 +26,7 @@ impl ConvBn {
             config,
         );
         let bn_config = batch_norm_config();
-        let bn = nn::batch_norm2d(p / "bn", plan.out_channels, bn_config.clone());
+        let bn = nn::batch_norm2d(p / "bn", plan.out_channels, bn_config);
         ConvBn {
             conv,
             bn,

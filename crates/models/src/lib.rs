@@ -19,7 +19,7 @@ mod spec;
 mod stem;
 
 pub use bn_health::{dead_indices, BnWatch};
-pub use device::enable_cudnn_benchmark;
+pub use device::{enable_cudnn_benchmark, with_ieee_f32_convolutions};
 pub use error::ModelError;
 pub use family::{Family, InputKind, Shortcut};
 pub use network::Network;

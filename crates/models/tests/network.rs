@@ -320,3 +320,65 @@ fn cuda_forward_with_taps_and_autocast_when_a_gpu_is_present() {
         .to_kind(Kind::Float)
         .allclose(&logits, 5e-2, 5e-2, false));
 }
+
+/// Option A at ResNet-20's first stage transition (`stage2.block1`, 16 -> 32 channels, stride
+/// 2): the block output is `relu(bn(conv2(h)) + pad(x[:, :, ::2, ::2]))`, with `x` the block
+/// input (layer 7), `h` its first conv's output (layer 8) and the 16 zero channels appended
+/// after the input's. Recomputed here from the block's own variables, in eval mode.
+#[test]
+fn the_option_a_shortcut_subsamples_at_phase_zero_and_appends_zero_channels() {
+    let s = spec("resnet-20");
+    assert_eq!(s.shortcut, Shortcut::A);
+    let (vs, net) = build(&s, 6);
+    let x = randn(&[2, 3, 32, 32], Device::Cpu);
+    let mut taps: Vec<Tensor> = Vec::new();
+    let sel = LayerSelection::Only(vec![7, 8, 9]);
+    let _ = tch::no_grad(|| {
+        net.forward_with_taps(&x, false, &sel, &mut |tap| taps.push(tap.output.copy()))
+    });
+    assert_eq!(net.layers()[8].name, "stage2.block1.conv2");
+    let (input, inner, output) = (&taps[0], &taps[1], &taps[2]);
+    assert_eq!(input.size(), [2, 16, 32, 32]);
+    assert_eq!(output.size(), [2, 32, 16, 16]);
+
+    let vars = vs.variables();
+    let var = |name: &str| &vars[&format!("stage2.block1.conv2.{name}")];
+    let main = tch::no_grad(|| {
+        inner
+            .conv2d(
+                var("conv.weight"),
+                None::<Tensor>,
+                [1, 1],
+                [1, 1],
+                [1, 1],
+                1,
+            )
+            .batch_norm(
+                Some(var("bn.weight")),
+                Some(var("bn.bias")),
+                Some(var("bn.running_mean")),
+                Some(var("bn.running_var")),
+                false,
+                0.1,
+                1e-5,
+                false,
+            )
+    });
+    let subsampled = input.slice(2, 0, None, 2).slice(3, 0, None, 2);
+    let kept = output.narrow(1, 0, 16);
+    let expected_kept = (main.narrow(1, 0, 16) + &subsampled).relu();
+    assert!(
+        kept.allclose(&expected_kept, 1e-5, 1e-5, false),
+        "channels 0..16 are not relu(bn(conv2) + x[:, :, ::2, ::2])"
+    );
+    let new = output.narrow(1, 16, 16);
+    assert!(
+        new.allclose(&main.narrow(1, 16, 16).relu(), 1e-5, 1e-5, false),
+        "channels 16..32 are not relu(bn(conv2)) alone: the zero channels are elsewhere"
+    );
+    // The other subsampling phase would give another answer: the check above pins it.
+    let odd = input.slice(2, 1, None, 2).slice(3, 1, None, 2);
+    assert!(!(main.narrow(1, 0, 16) + odd)
+        .relu()
+        .allclose(&expected_kept, 1e-3, 1e-3, false));
+}

@@ -6,6 +6,7 @@
 //! removes files the new manifest does not name. Until the manifest rename the previous manifest
 //! and its files are untouched, so a crash at any point leaves a loadable checkpoint.
 
+use crate::amp::LossScaler;
 use crate::optimizer::Sgd;
 use crate::run_dir::{read_json, sync_parent, tmp_path, write_json_atomic};
 use crate::TrainError;
@@ -47,6 +48,9 @@ pub struct EpochTally {
     /// Steps whose update was skipped for non-finite gradients (absent in older checkpoints).
     #[serde(default)]
     pub skipped_steps: u64,
+    /// Steps trained so far in the epoch, skipped ones included (absent in older checkpoints).
+    #[serde(default)]
+    pub steps: u64,
 }
 
 /// One tensor file of a checkpoint.
@@ -64,13 +68,17 @@ pub struct Manifest {
     pub status: RunStatus,
     pub model: FileEntry,
     pub momentum: FileEntry,
+    /// The mixed-precision loss scaler's state (runs with AMP on CUDA only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_scaler: Option<LossScaler>,
 }
 
-/// Writes a checkpoint of `vs` and `sgd` at `position` into `dir`.
+/// Writes a checkpoint of `vs`, `sgd` and the loss scaler (if any) at `position` into `dir`.
 pub fn save(
     dir: &Path,
     vs: &VarStore,
     sgd: &Sgd,
+    loss_scaler: Option<&LossScaler>,
     position: &Position,
     status: &RunStatus,
 ) -> Result<Manifest, TrainError> {
@@ -86,6 +94,7 @@ pub fn save(
             &format!("momentum-s{:010}", position.step),
             &sgd.named_buffers(),
         )?,
+        loss_scaler: loss_scaler.cloned(),
     };
     write_json_atomic(&dir.join(MANIFEST), &manifest)?;
     remove_unreferenced(dir, &manifest);
@@ -276,7 +285,7 @@ mod tests {
         opt.zero_grad();
         vs.variables()["layer/w"].sum(Kind::Float).backward();
         opt.step(0.1, 1.0);
-        save(tmp.path(), &vs, &opt, &at(2), &status(2)).unwrap();
+        save(tmp.path(), &vs, &opt, None, &at(2), &status(2)).unwrap();
 
         let fresh = store(0.0);
         let mut fresh_opt = sgd(&fresh);
@@ -291,6 +300,40 @@ mod tests {
         assert_eq!(buffers["layer/b"].double_value(&[0]), 0.0);
     }
 
+    /// A scaler that has halved once and counted clean steps since comes back as it was; a
+    /// checkpoint without AMP (and one from before the field existed) has none.
+    #[test]
+    fn the_loss_scaler_round_trips_with_the_optimizer_state() {
+        let tmp = tempfile::tempdir().unwrap();
+        let vs = store(1.0);
+        let mut scaler = LossScaler::new();
+        scaler.update(false);
+        for _ in 0..3 {
+            scaler.update(true);
+        }
+        save(
+            tmp.path(),
+            &vs,
+            &sgd(&vs),
+            Some(&scaler),
+            &at(1),
+            &status(1),
+        )
+        .unwrap();
+        let manifest = read_manifest(tmp.path()).unwrap().unwrap();
+        assert_eq!(manifest.loss_scaler.as_ref(), Some(&scaler));
+        assert_eq!(manifest.loss_scaler.unwrap().scale(), 32768.0);
+
+        save(tmp.path(), &vs, &sgd(&vs), None, &at(2), &status(2)).unwrap();
+        let path = tmp.path().join(MANIFEST);
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("loss_scaler"), "{text}");
+        assert_eq!(
+            read_manifest(tmp.path()).unwrap().unwrap().loss_scaler,
+            None
+        );
+    }
+
     /// A save killed after writing (part of) its new tensor files but before the manifest
     /// rename: the old manifest still names complete files.
     #[test]
@@ -298,7 +341,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let vs = store(1.0);
         let opt = sgd(&vs);
-        save(tmp.path(), &vs, &opt, &at(1), &status(1)).unwrap();
+        save(tmp.path(), &vs, &opt, None, &at(1), &status(1)).unwrap();
 
         // The next save's files, as a kill would leave them: a half-written temp tensor file,
         // a complete renamed model file, and a half-written manifest temp file.
@@ -322,7 +365,7 @@ mod tests {
         assert_eq!(fresh.variables()["layer/b"].double_value(&[1]), 1.0);
 
         // The next complete save cleans the leftovers up.
-        save(tmp.path(), &vs, &opt, &at(3), &status(3)).unwrap();
+        save(tmp.path(), &vs, &opt, None, &at(3), &status(3)).unwrap();
         let mut names: Vec<String> = fs::read_dir(tmp.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -342,7 +385,7 @@ mod tests {
     fn a_truncated_tensor_file_is_reported_not_loaded() {
         let tmp = tempfile::tempdir().unwrap();
         let vs = store(1.0);
-        save(tmp.path(), &vs, &sgd(&vs), &at(1), &status(1)).unwrap();
+        save(tmp.path(), &vs, &sgd(&vs), None, &at(1), &status(1)).unwrap();
         let file = tmp.path().join("model-s0000000005.safetensors");
         let bytes = fs::read(&file).unwrap();
         fs::write(&file, &bytes[..bytes.len() - 4]).unwrap();
@@ -354,7 +397,7 @@ mod tests {
     fn a_checkpoint_of_another_model_is_refused() {
         let tmp = tempfile::tempdir().unwrap();
         let vs = store(1.0);
-        save(tmp.path(), &vs, &sgd(&vs), &at(1), &status(1)).unwrap();
+        save(tmp.path(), &vs, &sgd(&vs), None, &at(1), &status(1)).unwrap();
         let other = VarStore::new(Device::Cpu);
         let _ = other.root().var("layer/w", &[2, 2], nn::Init::Const(0.0));
         let manifest = read_manifest(tmp.path()).unwrap().unwrap();

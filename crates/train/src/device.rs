@@ -31,8 +31,15 @@ mod tests {
 
     #[test]
     fn names_parse_and_nonsense_is_refused() {
+        let gpus = Cuda::device_count();
         assert_eq!(parse_device("cpu").unwrap(), Device::Cpu);
-        assert_eq!(parse_device("auto").unwrap(), Device::cuda_if_available());
+        assert_eq!(parse_device(" CPU ").unwrap(), Device::Cpu);
+        let auto = if gpus == 0 {
+            Device::Cpu
+        } else {
+            Device::Cuda(0)
+        };
+        assert_eq!(parse_device("auto").unwrap(), auto);
         assert!(matches!(
             parse_device("tpu"),
             Err(TrainError::InvalidDevice(_))
@@ -41,11 +48,20 @@ mod tests {
             parse_device("cuda:x"),
             Err(TrainError::InvalidDevice(_))
         ));
-        if !Cuda::is_available() {
-            assert!(matches!(
-                parse_device("cuda:0"),
-                Err(TrainError::DeviceUnavailable { .. })
-            ));
+        // One past the last GPU (cuda:0 on a machine without one) is refused, with the count.
+        match parse_device(&format!("cuda:{gpus}")) {
+            Err(TrainError::DeviceUnavailable {
+                requested,
+                available,
+            }) => assert_eq!((requested, available), (format!("cuda:{gpus}"), gpus)),
+            other => panic!("cuda:{gpus} with {gpus} GPUs gave {other:?}"),
+        }
+        if gpus > 0 {
+            assert_eq!(parse_device("cuda").unwrap(), Device::Cuda(0));
+            assert_eq!(
+                parse_device(&format!("cuda:{}", gpus - 1)).unwrap(),
+                Device::Cuda(gpus as usize - 1)
+            );
         }
     }
 }

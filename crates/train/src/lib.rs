@@ -18,9 +18,11 @@ mod metrics;
 mod optimizer;
 mod progress;
 mod run_dir;
+mod seeding;
 mod step_outcome;
 mod trainer;
 
+pub use amp::LossScaler;
 pub use batch_source::{BatchIter, BatchSource, SmallImages};
 pub use config::{RecordedVersions, TrainConfig};
 pub use device::parse_device;
@@ -36,5 +38,6 @@ pub use lr_schedule::{LrSchedule, Warmup};
 pub use metrics::MetricsLog;
 pub use optimizer::{Sgd, SgdOptions};
 pub use run_dir::RunDir;
+pub use seeding::{seeded_network, with_torch_seed};
 pub use step_outcome::StepOutcome;
 pub use trainer::{train, train_from, RunOptions, RunOutcome};

@@ -6,14 +6,17 @@
 //! `g = grad + wd * w; buf = m * buf + g; d = nesterov ? g + m * buf : buf; w -= lr * d`.
 //!
 //! All trainable parameters live in one flat tensor (each variable's data is a view into it),
-//! and so do the momentum buffers, so an update is a handful of operations on the whole model
-//! instead of six per parameter: a 164-layer network has about 490 parameter tensors, mostly
-//! small, and per-tensor dispatch would cost more than the arithmetic (bench/README.md).
+//! and so do their gradients and the momentum buffers, so an update is a handful of operations
+//! on the whole model instead of six per parameter: a 164-layer network has about 490 parameter
+//! tensors, mostly small, and per-tensor dispatch would cost more than the arithmetic
+//! (bench/README.md). Each gradient is a view of the flat gradient buffer before the first
+//! backward pass, so backward accumulates into it in place (autograd adds into a defined
+//! gradient), zeroing is one kernel and the update needs no concatenation.
 
 use crate::{StepOutcome, TrainError};
 use std::path::Path;
 use tch::nn::VarStore;
-use tch::Tensor;
+use tch::{Kind, Tensor};
 
 /// Hyper-parameters of [`Sgd`] other than the learning rate, which changes every step.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -25,11 +28,10 @@ pub struct SgdOptions {
     pub decay_bn_and_bias: bool,
 }
 
-/// One trainable parameter, its place in the flat storage and its momentum buffer (a view).
+/// One trainable parameter's name and momentum buffer (a view of the flat buffer).
 #[derive(Debug)]
 struct Slot {
     name: String,
-    param: Tensor,
     buffer: Tensor,
 }
 
@@ -40,6 +42,8 @@ pub struct Sgd {
     slots: Vec<Slot>,
     /// Every parameter in slot order; the variables are views of it.
     params: Tensor,
+    /// Every gradient in slot order; the variables' gradients are views of it.
+    grads: Tensor,
     momentum: Tensor,
     /// Elements at the front of `params` that take weight decay.
     decaying: i64,
@@ -48,7 +52,8 @@ pub struct Sgd {
 
 impl Sgd {
     /// Takes the trainable variables of `vs` (in a stable order: decaying ones first, so weight
-    /// decay is one operation on a prefix, then by name), moves their data into one flat tensor (values unchanged), with zero momentum buffers
+    /// decay is one operation on a prefix, then by name), moves their data into one flat tensor
+    /// (values unchanged) and their gradients into another (zeroed), with zero momentum buffers
     /// (equal to PyTorch's first-step `buf = g`).
     ///
     /// Convert or move `vs` before this call, not after: new storage for a variable would not
@@ -68,70 +73,43 @@ impl Sgd {
             .map(|(_, t)| t.numel() as i64)
             .sum();
         let params = flat_copy(named.iter().map(|(_, t)| t), vs);
+        let grads = params.zeros_like();
         let momentum = params.zeros_like();
+        define_gradients(named.iter().map(|(_, t)| t));
         let mut offset = 0;
         let slots = named
             .into_iter()
             .map(|(name, mut param)| {
                 let buffer = view_of(&momentum, offset, &param);
                 param.set_data(&view_of(&params, offset, &param));
+                param.grad().set_data(&view_of(&grads, offset, &param));
                 offset += param.numel() as i64;
-                Slot {
-                    name,
-                    param,
-                    buffer,
-                }
+                Slot { name, buffer }
             })
             .collect();
         Self {
             slots,
             params,
+            grads,
             momentum,
             decaying,
             options,
         }
     }
 
-    /// Sets every parameter's gradient to zero before a backward pass.
+    /// Sets every parameter's gradient to zero before a backward pass (one kernel).
     pub fn zero_grad(&mut self) {
-        for slot in &mut self.slots {
-            let mut grad = slot.param.grad();
-            if grad.defined() {
-                let _ = grad.detach_().zero_();
-            }
-        }
-    }
-
-    /// The gradients of the last backward pass in storage order, as one tensor (zeros for a
-    /// parameter the pass did not reach: the same as after [`Sgd::zero_grad`]).
-    fn flat_gradient(&self) -> Tensor {
-        let grads: Vec<Tensor> = self
-            .slots
-            .iter()
-            .map(|slot| {
-                let param = &slot.param;
-                let grad = param.grad();
-                if grad.defined() {
-                    grad.reshape([-1])
-                } else {
-                    param.zeros_like().reshape([-1])
-                }
-            })
-            .collect();
-        Tensor::cat(&grads, 0)
+        let _ = self.grads.zero_();
     }
 
     /// Applies one update with learning rate `lr` to the gradients of the last backward pass,
-    /// divided by `grad_scale` (1 unless mixed precision scaled the loss).
+    /// divided by `grad_scale` (1 unless mixed precision scaled the loss). The update consumes
+    /// the gradients: they are unscaled and decayed in place (the next [`Sgd::zero_grad`]
+    /// clears them anyway), which saves a copy of the whole model per step.
     pub fn step(&mut self, lr: f64, grad_scale: f64) {
         if self.slots.is_empty() {
             return;
         }
-        let g = self.flat_gradient();
-        self.apply(g, lr, grad_scale);
-    }
-
-    fn apply(&mut self, mut g: Tensor, lr: f64, grad_scale: f64) {
         let SgdOptions {
             momentum,
             nesterov,
@@ -139,6 +117,7 @@ impl Sgd {
             ..
         } = self.options;
         tch::no_grad(|| {
+            let mut g = self.grads.shallow_clone();
             if grad_scale != 1.0 {
                 g /= grad_scale;
             }
@@ -157,22 +136,24 @@ impl Sgd {
     }
 
     /// Steps as [`Sgd::step`] when every gradient of the last backward pass is finite, and
-    /// otherwise leaves weights and momentum untouched; says which it did.
+    /// otherwise leaves weights and momentum untouched; says which it did (one device sync).
     pub fn step_if_finite(&mut self, lr: f64, grad_scale: f64) -> StepOutcome {
-        if self.slots.is_empty() {
-            return StepOutcome::Applied;
-        }
-        let g = self.flat_gradient();
-        let outcome = StepOutcome::from_grads_finite(all_finite(&g));
+        let outcome = StepOutcome::from_grads_finite(self.grads_finite());
         if outcome == StepOutcome::Applied {
-            self.apply(g, lr, grad_scale);
+            self.step(lr, grad_scale);
         }
         outcome
     }
 
     /// Whether every gradient of the last backward pass is finite (one device sync).
     pub fn grads_finite(&self) -> bool {
-        self.slots.is_empty() || all_finite(&self.flat_gradient())
+        self.grads_finite_flag().int64_value(&[]) != 0
+    }
+
+    /// Whether every gradient of the last backward pass is finite, as a boolean scalar left on
+    /// the device, so that a caller can read it together with other flags in one sync.
+    pub fn grads_finite_flag(&self) -> Tensor {
+        self.grads.isfinite().all()
     }
 
     /// The momentum buffers by parameter name, for a checkpoint.
@@ -210,14 +191,22 @@ fn flat_copy<'a>(params: impl Iterator<Item = &'a Tensor>, vs: &VarStore) -> Ten
     tch::no_grad(|| Tensor::cat(&flat, 0))
 }
 
+/// Gives every parameter a defined (zero) gradient, by one backward pass of `0 * sum(params)`,
+/// so that [`Sgd::new`] can point each at its view of the flat buffer. A gradient already
+/// defined (an earlier backward pass) is only zeroed again.
+fn define_gradients<'a>(params: impl Iterator<Item = &'a Tensor>) {
+    tch::with_grad(|| {
+        let terms: Vec<Tensor> = params.map(|p| p.sum(Kind::Float) * 0.0).collect();
+        if !terms.is_empty() {
+            Tensor::stack(&terms, 0).sum(Kind::Float).backward();
+        }
+    });
+}
+
 /// `flat[offset .. offset + numel]` shaped like `like`.
 fn view_of(flat: &Tensor, offset: i64, like: &Tensor) -> Tensor {
     flat.narrow(0, offset, like.numel() as i64)
         .view(like.size().as_slice())
-}
-
-fn all_finite(t: &Tensor) -> bool {
-    t.isfinite().all().int64_value(&[]) != 0
 }
 
 #[cfg(test)]
@@ -348,6 +337,31 @@ mod tests {
         assert_eq!(opt.step_if_finite(0.1, 1.0), StepOutcome::Applied);
         assert!((used.double_value(&[0]) - 0.9).abs() < 1e-6);
         assert_eq!(unused.double_value(&[1]), 1.0);
+    }
+
+    /// Backward writes into the flat gradient buffer itself, and one zeroing of it clears
+    /// every parameter's gradient, a gradient computed before `Sgd::new` included.
+    #[test]
+    fn gradients_are_views_of_one_flat_buffer() {
+        let vs = VarStore::new(Device::Cpu);
+        let a = vs.root().var("a", &[2, 2], nn::Init::Const(1.0));
+        let b = vs.root().var("b", &[3], nn::Init::Const(1.0));
+        (&b * 5.0).sum(Kind::Float).backward();
+        let mut opt = sgd(&vs, false, 0.0);
+        assert_eq!(
+            b.grad().double_value(&[0]),
+            0.0,
+            "the earlier gradient is zeroed"
+        );
+        ((&a * 2.0).sum(Kind::Float) + (&b * 3.0).sum(Kind::Float)).backward();
+        let flat = Vec::<f32>::try_from(&opt.grads).unwrap();
+        assert_eq!(flat, [2.0, 2.0, 2.0, 2.0, 3.0, 3.0, 3.0]);
+        opt.zero_grad();
+        assert_eq!(a.grad().abs().sum(Kind::Float).double_value(&[]), 0.0);
+        assert_eq!(b.grad().abs().sum(Kind::Float).double_value(&[]), 0.0);
+        (&a * 4.0).sum(Kind::Float).backward();
+        assert_eq!(a.grad().double_value(&[1, 1]), 4.0);
+        assert_eq!(opt.grads.double_value(&[3]), 4.0);
     }
 
     #[test]

@@ -4,6 +4,9 @@ use deepskip_report::schema::EpochMetrics;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 
+/// Steps between two refreshes of the bar's running numbers.
+const REFRESH_EVERY: u64 = 10;
+
 /// The display of one epoch; silent when progress is off.
 #[derive(Debug)]
 pub(crate) struct EpochProgress {
@@ -41,14 +44,27 @@ impl EpochProgress {
         }
     }
 
-    /// Shows the running loss, accuracy and throughput after a step.
-    pub(crate) fn step(&self, loss: f64, acc: f64, images_per_sec: f64) {
+    /// Whether the display wants the running numbers after `steps_done` steps of the epoch:
+    /// every [`REFRESH_EVERY`] steps when a bar is shown, never otherwise (reading them waits
+    /// for the device).
+    pub(crate) fn wants_numbers(&self, steps_done: u64) -> bool {
+        self.bar.is_some() && steps_done % REFRESH_EVERY == 0
+    }
+
+    /// Shows the running loss, accuracy and throughput.
+    pub(crate) fn show(&self, loss: f64, acc: f64, images_per_sec: f64) {
         if let Some(bar) = &self.bar {
-            bar.inc(1);
             bar.set_message(format!(
                 "loss {loss:.4} acc {:.2}% {images_per_sec:.0} img/s",
                 acc * 100.0
             ));
+        }
+    }
+
+    /// Advances the bar by one step.
+    pub(crate) fn step(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
         }
     }
 

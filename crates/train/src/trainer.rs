@@ -9,7 +9,8 @@ use crate::device::parse_device;
 use crate::interrupt::Interrupt;
 use crate::optimizer::{Sgd, SgdOptions};
 use crate::progress::EpochProgress;
-use crate::{MetricsLog, RecordedVersions, RunDir, TrainConfig, TrainError};
+use crate::seeding::seeded_network;
+use crate::{MetricsLog, RecordedVersions, RunDir, StepOutcome, TrainConfig, TrainError};
 use deepskip_data::Dataset;
 use deepskip_models::{BnWatch, LayerSelection, ModelSpec, Network};
 use deepskip_report::schema::{BnOverflow, EpochMetrics, RunState, RunStatus};
@@ -79,13 +80,14 @@ pub fn train_from(
     let resuming = dir.prepare(&recorded, options.resume)?;
     if device.is_cuda() {
         Cuda::cudnn_set_benchmark(true);
-    } else if config.amp && options.progress {
-        eprintln!("note: --amp has no effect on the CPU; training in f32");
+    }
+    let amp = config.amp && device.is_cuda() && spec.family.has_shortcuts();
+    if config.amp && !amp && options.progress {
+        eprintln!("note: {}", amp_declined(device, &spec));
     }
 
-    tch::manual_seed(config.seed as i64);
-    let mut vs = VarStore::new(device);
-    let network = Network::new(&vs.root(), &spec)?.with_bn_stats(config.bn_stats);
+    let (mut vs, network) = seeded_network(&spec, config.seed, device)?;
+    let network = network.with_bn_stats(config.bn_stats);
     // Initialised in f32 and converted, so both precisions start from the same weights.
     vs.set_kind(config.precision.kind());
     let sgd = Sgd::new(&vs, sgd_options(config));
@@ -103,7 +105,7 @@ pub fn train_from(
         position: Position::default(),
         interrupt: Interrupt::new(options.interrupt.clone()),
         progress: options.progress,
-        scaler: (config.amp && device.is_cuda()).then(LossScaler::new),
+        scaler: amp.then(LossScaler::new),
         overflow_reported: std::cell::Cell::new(false),
     };
     let status = match trainer.restore(resuming)? {
@@ -127,6 +129,22 @@ pub(crate) fn resolve_spec(
     Ok(ModelSpec::from_str(&config.model)?
         .with_width_multiplier(config.width_multiplier)?
         .with_input(channels, classes)?)
+}
+
+/// Why `--amp` trains in f32: CPU autocast is not used, and libtorch's CUDA autocast computes
+/// in f16 (tch 0.24 cannot choose bf16), whose largest value, 65504, a plain network's
+/// activations pass within a few steps (docs/reproduction.md): AMP would turn a run that trains
+/// at chance in f32 into NaN.
+fn amp_declined(device: Device, spec: &ModelSpec) -> String {
+    if device.is_cuda() {
+        format!(
+            "--amp is not used for {}: CUDA autocast computes in f16, which a plain network's \
+             activations overflow; training in f32",
+            spec.name()
+        )
+    } else {
+        "--amp has no effect on the CPU; training in f32".into()
+    }
 }
 
 fn sgd_options(config: &TrainConfig) -> SgdOptions {
@@ -158,7 +176,8 @@ struct Trainer<'a> {
     position: Position,
     interrupt: Interrupt,
     progress: bool,
-    /// Loss scaling, with `--amp` on CUDA only.
+    /// Loss scaling, with `--amp` on CUDA only (and never for plain networks: see
+    /// [`amp_declined`]); its presence is what turns autocast on.
     scaler: Option<LossScaler>,
     /// Whether the overflow of a BN running statistic was already reported (once a run).
     overflow_reported: std::cell::Cell<bool>,
@@ -178,6 +197,9 @@ impl Trainer<'_> {
             if let Some(manifest) = checkpoint::read_manifest(&ck)? {
                 checkpoint::restore_model(&ck, &manifest, &self.vs)?;
                 checkpoint::restore_momentum(&ck, &manifest, &mut self.sgd)?;
+                if let (Some(scaler), Some(saved)) = (self.scaler.as_mut(), manifest.loss_scaler) {
+                    *scaler = saved;
+                }
                 self.position = manifest.position;
             }
         }
@@ -276,6 +298,7 @@ impl Trainer<'_> {
             &self.dir.checkpoint_dir(),
             &self.vs,
             &self.sgd,
+            self.scaler.as_ref(),
             &self.position,
             status,
         )
@@ -317,8 +340,7 @@ impl Trainer<'_> {
     fn run_epoch(&mut self, epoch: usize) -> Result<EpochEnd, TrainError> {
         let config = self.config;
         let steps = self.steps_per_epoch;
-        // Batches depend on (seed, epoch) only; torch-side randomness is reseeded per epoch.
-        tch::manual_seed(config.seed.wrapping_add(epoch as u64) as i64);
+        // Batches depend on (seed, epoch) only, and no step draws from libtorch's generator.
         let batches = self.source.train_epoch(epoch);
         let skip = self.position.batch_in_epoch;
         let mut tally = if skip > 0 {
@@ -326,6 +348,7 @@ impl Trainer<'_> {
         } else {
             EpochTally::default()
         };
+        let mut sums = RunningSums::start(&tally, self.device);
         let progress = EpochProgress::start(self.progress, epoch, config.epochs, steps, skip);
         let started = Instant::now();
         let prior_seconds = tally.seconds;
@@ -340,64 +363,54 @@ impl Trainer<'_> {
             }
             let (images, labels) = batch.to_tensors(self.device);
             let images = images.to_kind(config.precision.kind());
-            let logits = tch::autocast(self.scaler.is_some(), || {
-                let no_taps = LayerSelection::Only(Vec::new());
-                self.network
-                    .forward_watched(&images, true, &no_taps, &mut |_| {}, &watch)
-            });
+            let logits = self.forward_watched(&images, &watch);
             overflow.add_step(&watch, layer_count, self.position.step + 1);
             let loss = logits
                 .to_kind(config.precision.kind())
                 .cross_entropy_for_logits(&labels);
-            let loss_value = loss.double_value(&[]);
-            if !loss_value.is_finite() {
+            let Some(outcome) = self.backward_and_step(&loss, lr)? else {
                 progress.abandon();
                 return Ok(EpochEnd::Diverged(format!(
-                    "training loss became {loss_value} at epoch {epoch}, step {} (lr {lr})",
+                    "training loss became {} at epoch {epoch}, step {} (lr {lr})",
+                    loss.double_value(&[]),
                     self.position.step + 1
                 )));
-            }
-            self.sgd.zero_grad();
-            let outcome = match self.scaler.as_mut() {
-                Some(scaler) => {
-                    let scale = scaler.scale();
-                    (&loss * scale).backward();
-                    let outcome = self.sgd.step_if_finite(lr, scale);
-                    scaler.update(!outcome.is_skipped());
-                    outcome
-                }
-                None => {
-                    loss.backward();
-                    self.sgd.step_if_finite(lr, 1.0)
-                }
             };
             if outcome.is_skipped() {
                 tally.skipped_steps += 1;
             }
 
             let n = labels.size()[0] as u64;
-            tally.loss_sum += loss_value * n as f64;
-            tally.correct += correct(&logits, &labels);
-            if self.source.top5() {
-                tally.correct_top5 += correct_top5(&logits, &labels);
-            }
+            let loss_total = loss.detach().to_kind(Kind::Double) * n as f64;
+            sums.add(&loss_total, &logits, &labels, self.source.top5());
             tally.seen += n;
+            tally.steps += 1;
             tally.seconds = prior_seconds + started.elapsed().as_secs_f64();
             self.position.step += 1;
             self.position.batch_in_epoch = index + 1;
-            progress.step(
-                tally.loss_sum / tally.seen as f64,
-                tally.correct as f64 / tally.seen as f64,
-                tally.seen as f64 / tally.seconds.max(1e-9),
-            );
-            if self.interrupt.requested() && index + 1 < steps {
+            let interrupted = self.interrupt.requested() && index + 1 < steps;
+            if interrupted || progress.wants_numbers(tally.steps) {
+                sums.read_into(&mut tally)?;
+                progress.show(
+                    tally.loss_sum / tally.seen as f64,
+                    tally.correct as f64 / tally.seen as f64,
+                    tally.seen as f64 / tally.seconds.max(1e-9),
+                );
+            }
+            progress.step();
+            if interrupted {
                 progress.abandon();
                 self.position.partial = tally;
                 return Ok(EpochEnd::Interrupted);
             }
         }
+        sums.read_into(&mut tally)?;
+        if let Some(reason) = no_update_applied(&tally, epoch) {
+            progress.abandon();
+            return Ok(EpochEnd::Diverged(reason));
+        }
         let eval_started = Instant::now();
-        let test = self.evaluate();
+        let test = self.evaluate()?;
         let seen = tally.seen.max(1) as f64;
         let metrics = EpochMetrics {
             epoch,
@@ -418,6 +431,68 @@ impl Trainer<'_> {
         Ok(EpochEnd::Completed(metrics))
     }
 
+    /// The logits, under autocast only when mixed precision is on (autocast's enable/query
+    /// calls are deprecated in libtorch 2.11 and warn on every call).
+    fn forward(&self, images: &Tensor, train: bool) -> Tensor {
+        if self.scaler.is_some() {
+            tch::autocast(true, || self.network.forward_t(images, train))
+        } else {
+            self.network.forward_t(images, train)
+        }
+    }
+
+    /// The training-mode forward pass, recording each BN layer's health in `watch`.
+    fn forward_watched(&self, images: &Tensor, watch: &BnWatch) -> Tensor {
+        let no_taps = LayerSelection::Only(Vec::new());
+        let pass = || {
+            self.network
+                .forward_watched(images, true, &no_taps, &mut |_| {}, watch)
+        };
+        if self.scaler.is_some() {
+            tch::autocast(true, pass)
+        } else {
+            pass()
+        }
+    }
+
+    /// Backward pass of `loss` and, when every gradient is finite, the update at `lr`, with one
+    /// device read for both verdicts. `None` when the loss itself is not finite (the run has
+    /// diverged; nothing was updated).
+    fn backward_and_step(
+        &mut self,
+        loss: &Tensor,
+        lr: f64,
+    ) -> Result<Option<StepOutcome>, TrainError> {
+        self.sgd.zero_grad();
+        let scale = match &self.scaler {
+            Some(scaler) => {
+                let scale = scaler.scale();
+                (loss * scale).backward();
+                scale
+            }
+            None => {
+                loss.backward();
+                1.0
+            }
+        };
+        let flags =
+            Tensor::stack(&[loss.isfinite(), self.sgd.grads_finite_flag()], 0).to_kind(Kind::Int64);
+        let flags = Vec::<i64>::try_from(&flags)
+            .map_err(TrainError::torch("reading the step's finiteness flags"))?;
+        let (loss_finite, grads_finite) = (flags[0] != 0, flags[1] != 0);
+        if !loss_finite {
+            return Ok(None);
+        }
+        if let Some(scaler) = self.scaler.as_mut() {
+            scaler.update(grads_finite);
+        }
+        let outcome = StepOutcome::from_grads_finite(grads_finite);
+        if !outcome.is_skipped() {
+            self.sgd.step(lr, scale);
+        }
+        Ok(Some(outcome))
+    }
+
     fn lr_at(&self, step: u64) -> f64 {
         let c = self.config;
         c.schedule.lr_at(
@@ -432,32 +507,30 @@ impl Trainer<'_> {
     /// Mean loss, accuracy and (when the source asks for it) top-5 accuracy on the test
     /// split in eval mode. A non-finite loss (logits that overflowed) is recorded as
     /// `f64::MAX`, since JSON has no infinity.
-    fn evaluate(&self) -> Evaluation {
+    fn evaluate(&self) -> Result<Evaluation, TrainError> {
         let _no_grad = tch::no_grad_guard();
-        let (mut loss_sum, mut hits, mut hits_top5, mut seen) = (0.0, 0u64, 0u64, 0u64);
+        let mut tally = EpochTally::default();
+        let mut sums = RunningSums::start(&tally, self.device);
         for batch in self.source.eval().filter(|b| !b.is_empty()) {
             let (images, labels) = batch.to_tensors(self.device);
             let images = images.to_kind(self.config.precision.kind());
-            let logits = tch::autocast(self.scaler.is_some(), || {
-                self.network.forward_t(&images, false)
-            })
-            .to_kind(self.config.precision.kind());
-            loss_sum += logits
+            let logits = self
+                .forward(&images, false)
+                .to_kind(self.config.precision.kind());
+            let loss_total = logits
                 .cross_entropy_loss::<Tensor>(&labels, None, Reduction::Sum, -100, 0.0)
-                .double_value(&[]);
-            hits += correct(&logits, &labels);
-            if self.source.top5() {
-                hits_top5 += correct_top5(&logits, &labels);
-            }
-            seen += labels.size()[0] as u64;
+                .to_kind(Kind::Double);
+            sums.add(&loss_total, &logits, &labels, self.source.top5());
+            tally.seen += labels.size()[0] as u64;
         }
-        let seen = seen.max(1) as f64;
-        let loss = loss_sum / seen;
-        Evaluation {
+        sums.read_into(&mut tally)?;
+        let seen = tally.seen.max(1) as f64;
+        let loss = tally.loss_sum / seen;
+        Ok(Evaluation {
             loss: if loss.is_finite() { loss } else { f64::MAX },
-            acc: hits as f64 / seen,
-            top5: self.source.top5().then(|| hits_top5 as f64 / seen),
-        }
+            acc: tally.correct as f64 / seen,
+            top5: self.source.top5().then(|| tally.correct_top5 as f64 / seen),
+        })
     }
 }
 
@@ -468,20 +541,122 @@ struct Evaluation {
     top5: Option<f64>,
 }
 
-fn correct(logits: &Tensor, labels: &Tensor) -> u64 {
-    logits
-        .argmax(-1, false)
-        .eq_tensor(labels)
-        .sum(Kind::Int64)
-        .int64_value(&[]) as u64
+/// The divergence reason for an epoch in which no update was applied: every step's gradients
+/// were non-finite, so the weights never moved and the run cannot be called finished.
+fn no_update_applied(tally: &EpochTally, epoch: usize) -> Option<String> {
+    (tally.steps > 0 && tally.skipped_steps == tally.steps).then(|| {
+        format!(
+            "every one of the {} steps of epoch {epoch} had non-finite gradients and was \
+             skipped: no update was applied",
+            tally.steps
+        )
+    })
 }
 
-/// Samples whose label is among the 5 highest logits (all of them when there are <= 5 classes).
-fn correct_top5(logits: &Tensor, labels: &Tensor) -> u64 {
+/// An epoch's (or an evaluation's) loss sum and hit counts, kept on the device so that a step
+/// never waits for its own numbers; read back once per logging interval and at the end. The
+/// loss sum is in f64, added in the same order as the host sum it replaces, so the metrics are
+/// the same to the last digit.
+struct RunningSums {
+    loss: Tensor,
+    correct: Tensor,
+    correct_top5: Tensor,
+}
+
+impl RunningSums {
+    /// Sums continuing `tally`'s (an epoch resumed midway).
+    fn start(tally: &EpochTally, device: Device) -> Self {
+        let count = |n: u64| Tensor::scalar_tensor(n as i64, (Kind::Int64, device));
+        Self {
+            loss: Tensor::scalar_tensor(tally.loss_sum, (Kind::Double, device)),
+            correct: count(tally.correct),
+            correct_top5: count(tally.correct_top5),
+        }
+    }
+
+    /// Adds one batch: `loss_total` is its summed loss (f64), `logits` and `labels` give the
+    /// hits; top-5 hits only when `top5`.
+    fn add(&mut self, loss_total: &Tensor, logits: &Tensor, labels: &Tensor, top5: bool) {
+        self.loss += loss_total;
+        self.correct += correct(logits, labels);
+        if top5 {
+            self.correct_top5 += correct_top5(logits, labels);
+        }
+    }
+
+    /// Copies the sums into `tally` (one device read).
+    fn read_into(&self, tally: &mut EpochTally) -> Result<(), TrainError> {
+        let both = Tensor::stack(
+            &[
+                self.loss.shallow_clone(),
+                self.correct.to_kind(Kind::Double),
+                self.correct_top5.to_kind(Kind::Double),
+            ],
+            0,
+        );
+        let values = Vec::<f64>::try_from(&both)
+            .map_err(TrainError::torch("reading the running loss and accuracy"))?;
+        tally.loss_sum = values[0];
+        tally.correct = values[1] as u64;
+        tally.correct_top5 = values[2] as u64;
+        Ok(())
+    }
+}
+
+/// Samples whose highest logit is their label's, as an `i64` scalar on the logits' device.
+fn correct(logits: &Tensor, labels: &Tensor) -> Tensor {
+    logits.argmax(-1, false).eq_tensor(labels).sum(Kind::Int64)
+}
+
+/// Samples whose label is among the 5 highest logits (all of them when there are <= 5 classes),
+/// as an `i64` scalar on the logits' device.
+fn correct_top5(logits: &Tensor, labels: &Tensor) -> Tensor {
     let k = logits.size().last().copied().unwrap_or(1).min(5);
     let (_, top) = logits.topk(k, -1, true, false);
     top.eq_tensor(&labels.unsqueeze(-1))
         .any_dim(-1, false)
         .sum(Kind::Int64)
-        .int64_value(&[]) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(t: Tensor) -> i64 {
+        t.int64_value(&[])
+    }
+
+    /// Seven classes, three samples: label ranked 1st, 5th and 6th among the logits.
+    #[test]
+    fn top_k_hits_with_known_logits_over_more_than_five_classes() {
+        let logits = Tensor::from_slice(&[
+            9.0f32, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, // label 0: rank 1
+            7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0, // label 4: rank 5
+            1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, // label 1: rank 6
+        ])
+        .view([3, 7]);
+        let labels = Tensor::from_slice(&[0i64, 4, 1]);
+        assert_eq!(count(correct(&logits, &labels)), 1);
+        assert_eq!(count(correct_top5(&logits, &labels)), 2);
+        // Label 5 of the last sample is ranked 2nd: a top-5 hit but not a top-1 one.
+        let labels = Tensor::from_slice(&[6i64, 0, 5]);
+        assert_eq!(count(correct(&logits, &labels)), 1);
+        assert_eq!(count(correct_top5(&logits, &labels)), 3);
+    }
+
+    #[test]
+    fn an_epoch_without_one_applied_update_is_a_divergence() {
+        let tally = |steps, skipped_steps| EpochTally {
+            steps,
+            skipped_steps,
+            ..EpochTally::default()
+        };
+        let reason = no_update_applied(&tally(31, 31), 4).expect("diverged");
+        assert!(
+            reason.contains("31 steps of epoch 4") && reason.contains("non-finite"),
+            "{reason}"
+        );
+        assert_eq!(no_update_applied(&tally(31, 30), 4), None);
+        assert_eq!(no_update_applied(&tally(0, 0), 1), None);
+    }
 }

@@ -6,8 +6,8 @@ use deepskip_models::{BnStats, ModelSpec, Network, Precision};
 use deepskip_report::schema::{EpochMetrics, RunState};
 use deepskip_train::checkpoint::{EpochTally, Position};
 use deepskip_train::{
-    load_trained, train, LrSchedule, MetricsLog, RunDir, RunOptions, RunOutcome, Sgd, SgdOptions,
-    StepOutcome, TrainConfig,
+    load_trained, seeded_network, train, LrSchedule, MetricsLog, RunDir, RunOptions, RunOutcome,
+    Sgd, SgdOptions, StepOutcome, TrainConfig, Warmup,
 };
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -101,10 +101,17 @@ fn comparable(m: &EpochMetrics) -> (usize, u64, f64, f64, f64, f64, f64) {
 }
 
 fn weights(run: &Path) -> Vec<(String, Tensor)> {
-    let trained = load_trained(run, Device::Cpu).unwrap();
-    let mut w: Vec<(String, Tensor)> = trained.vs.variables().into_iter().collect();
+    sorted_variables(&load_trained(run, Device::Cpu).unwrap().vs)
+}
+
+fn sorted_variables(vs: &VarStore) -> Vec<(String, Tensor)> {
+    let mut w: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
     w.sort_by(|a, b| a.0.cmp(&b.0));
     w
+}
+
+fn names(variables: &[(String, Tensor)]) -> Vec<&str> {
+    variables.iter().map(|(name, _)| name.as_str()).collect()
 }
 
 #[test]
@@ -173,17 +180,15 @@ fn a_run_writes_its_files_and_learns_the_fixture() {
     // Step schedule over 12 steps: x0.1 from step 6 and 9, x0.001 from step 11 (0-based).
     assert!((metrics[2].lr - 0.05e-3).abs() < 1e-12, "{}", metrics[2].lr);
     assert!(metrics[2].train_loss < metrics[0].train_loss, "{metrics:?}");
+    // 16 test images: at least 12 right, where chance is 4.
+    assert!(metrics[2].test_acc >= 0.75, "{metrics:?}");
     let dir = RunDir::new(&run);
     assert_eq!(dir.read_status().unwrap().state, RunState::Finished);
-    assert!(dir.read_config().unwrap().resolved_spec.is_some());
-    assert_eq!(
-        outcome.params,
-        dir.read_config()
-            .unwrap()
-            .resolved_spec
-            .unwrap()
-            .param_count()
-    );
+    // ResNet-8 x0.5 (widths 8/16/32, option A) on 1 channel, 4 classes: stem 72 + 16, stage 1
+    // 2 x (576 + 16), stage 2 1152 + 32 + 2304 + 32, stage 3 4608 + 64 + 9216 + 64, fc 128 + 4.
+    assert_eq!(outcome.params, 18_876);
+    let recorded = dir.read_config().unwrap().resolved_spec.unwrap();
+    assert_eq!((recorded.in_channels, recorded.num_classes), (1, 4));
 
     // The same options again without --resume: refused, nothing touched.
     let again = train(&config("resnet-8", 3), &dataset(), &run, &quiet()).unwrap_err();
@@ -243,8 +248,10 @@ fn an_interrupted_and_resumed_run_matches_an_uninterrupted_one() {
         a.iter().map(comparable).collect::<Vec<_>>(),
         b.iter().map(comparable).collect::<Vec<_>>()
     );
-    for ((name, wa), (_, wb)) in weights(&whole).iter().zip(&weights(&split)) {
-        assert!(wa.equal(wb), "{name} differs after resume");
+    let (wa, wb) = (weights(&whole), weights(&split));
+    assert_eq!(names(&wa), names(&wb));
+    for ((name, a), (_, b)) in wa.iter().zip(&wb) {
+        assert!(a.equal(b), "{name} differs after resume");
     }
 }
 
@@ -271,11 +278,16 @@ fn resuming_at_an_epoch_boundary_matches_too() {
 fn a_huge_learning_rate_diverges_cleanly() {
     let _serial = serial();
     // BN makes the forward pass scale-invariant, so only a rate that overflows the classifier
-    // (and with it the loss) forces a NaN; 1e6 merely overflows running variances.
+    // (and with it the loss) forces a NaN; 1e6 merely overflows running variances. Epoch 1
+    // (4 steps) trains at the warm-up rate and is checkpointed; the huge rate starts at step 5.
     let tmp = tempfile::tempdir().unwrap();
     let run = tmp.path().join("nan");
     let cfg = TrainConfig {
         lr: 1e30,
+        warmup: Some(Warmup {
+            lr: 0.05,
+            iterations: 4,
+        }),
         ..config("resnet-8", 4)
     };
     let outcome = train(&cfg, &dataset(), &run, &quiet()).unwrap();
@@ -285,23 +297,57 @@ fn a_huge_learning_rate_diverges_cleanly() {
         "{:?}",
         outcome.status
     );
-    assert!(outcome
-        .status
-        .reason
-        .as_deref()
-        .unwrap_or("")
-        .contains("step"));
+    assert_eq!(outcome.status.epoch, 1, "{:?}", outcome.status);
+    let reason = outcome.status.reason.clone().unwrap_or_default();
+    assert!(reason.contains("epoch 2, step"), "{reason}");
     let on_disk = RunDir::new(&run).read_status().unwrap();
     assert_eq!(on_disk, outcome.status);
-    // Any checkpoint kept is a good one: its weights are finite.
-    if let Ok(trained) = load_trained(&run, Device::Cpu) {
-        for (name, w) in trained.vs.variables() {
-            assert!(
-                w.isfinite().all().int64_value(&[]) == 1,
-                "{name} not finite"
-            );
-        }
+    let metrics = MetricsLog::new(run.join("metrics.jsonl")).read().unwrap();
+    assert_eq!(metrics.iter().map(|m| m.epoch).collect::<Vec<_>>(), [1]);
+    // The analysis reads the last good checkpoint: epoch 1, every variable finite.
+    let trained = load_trained(&run, Device::Cpu).unwrap();
+    assert_eq!(
+        (trained.position.epochs_done, trained.position.step),
+        (1, 4)
+    );
+    for (name, w) in trained.vs.variables() {
+        assert!(
+            w.isfinite().all().int64_value(&[]) == 1,
+            "{name} not finite"
+        );
     }
+}
+
+/// Four threads initialise networks at once, two seeds between them, many times over: each
+/// gets exactly the weights its seed gives when initialising alone (libtorch's generator is
+/// global, so without the library's lock the threads would draw from each other's streams).
+#[test]
+fn two_jobs_at_once_get_the_initial_weights_of_their_seeds() {
+    let _serial = serial();
+    let spec = ModelSpec::from_str_checked("resnet-8", 0.5, 1, CLASSES as i64);
+    let values = |seed: u64| -> Vec<(String, Vec<f32>)> {
+        let (vs, _net) = seeded_network(&spec, seed, Device::Cpu).unwrap();
+        sorted_variables(&vs)
+            .into_iter()
+            .map(|(name, t)| (name, Vec::<f32>::try_from(&t.flatten(0, -1)).unwrap()))
+            .collect()
+    };
+    let alone = [values(3), values(4)];
+    assert_ne!(alone[0], alone[1]);
+    std::thread::scope(|scope| {
+        for job in 0..4u64 {
+            let (values, alone) = (&values, &alone);
+            scope.spawn(move || {
+                for round in 0..20 {
+                    let seed = 3 + (job + round) % 2;
+                    assert!(
+                        values(seed) == alone[(seed - 3) as usize],
+                        "job {job}, round {round}: seed {seed} gave other weights"
+                    );
+                }
+            });
+        }
+    });
 }
 
 fn all_equal(t: &Tensor, value: f64) -> bool {

@@ -142,31 +142,34 @@ fn forward_chunks(
     for batch in eval_batches(Arc::clone(samples), normalization, pass.chunk) {
         let (images, _) = batch.to_tensors(pass.device);
         let images = images.to_kind(pass.precision.kind());
-        // Only the taps matter; the logits are dropped.
-        let _logits = tch::no_grad(|| {
-            network.forward_watched(
-                &images,
-                pass.bn == BnStatistics::Batch,
-                selection,
-                &mut |tap| {
-                    if failure.is_some() {
-                        return;
-                    }
-                    let handled = TensorData::from_tensor(tap.output)
-                        .with_context(|| format!("layer {} ({})", tap.index, tap.name))
-                        .and_then(|data| {
-                            on_layer(LayerValues {
-                                index: tap.index,
-                                name: tap.name.to_owned(),
-                                data,
-                            })
-                        });
-                    if let Err(err) = handled {
-                        failure = Some(err);
-                    }
-                },
-                watch,
-            )
+        // Only the taps matter; the logits are dropped. Full f32 (no TF32) on CUDA: near-singular
+        // layers' smallest singular values would otherwise differ from the CPU's.
+        let _logits = deepskip_models::with_ieee_f32_convolutions(|| {
+            tch::no_grad(|| {
+                network.forward_watched(
+                    &images,
+                    pass.bn == BnStatistics::Batch,
+                    selection,
+                    &mut |tap| {
+                        if failure.is_some() {
+                            return;
+                        }
+                        let handled = TensorData::from_tensor(tap.output)
+                            .with_context(|| format!("layer {} ({})", tap.index, tap.name))
+                            .and_then(|data| {
+                                on_layer(LayerValues {
+                                    index: tap.index,
+                                    name: tap.name.to_owned(),
+                                    data,
+                                })
+                            });
+                        if let Err(err) = handled {
+                            failure = Some(err);
+                        }
+                    },
+                    watch,
+                )
+            })
         });
         if let Some(err) = failure {
             return Err(err);
