@@ -6,8 +6,8 @@ use deepskip_models::{ModelSpec, Network};
 use deepskip_report::schema::{EpochMetrics, RunState};
 use deepskip_train::checkpoint::{EpochTally, Position};
 use deepskip_train::{
-    load_trained, train, LrSchedule, MetricsLog, RunDir, RunOptions, RunOutcome, Sgd, SgdOptions,
-    StepOutcome, TrainConfig,
+    load_trained, train, warmup_coverage, LrSchedule, MetricsLog, RunDir, RunOptions, RunOutcome,
+    Sgd, SgdOptions, SmallImages, StepOutcome, TrainConfig, Warmup,
 };
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -362,4 +362,29 @@ fn skipped_steps_read_as_zero_from_older_metrics_and_checkpoints() {
     };
     let text = serde_json::to_string(&tally).unwrap();
     assert_eq!(serde_json::from_str::<EpochTally>(&text).unwrap(), tally);
+}
+
+#[test]
+fn warmup_coverage_counts_the_steps_the_run_will_take() {
+    let data = dataset(); // 64 training images: 4 full batches of 16 per epoch
+    let mut cfg = config("plainnet-8", 2);
+    assert_eq!(
+        warmup_coverage(&cfg, &SmallImages::new(&cfg, &data)).unwrap(),
+        None
+    );
+    cfg.warmup = Some(Warmup::default()); // 400 steps, more than the run's 8
+    let whole = warmup_coverage(&cfg, &SmallImages::new(&cfg, &data))
+        .unwrap()
+        .unwrap();
+    assert_eq!((whole.warmup_steps, whole.total_steps), (8, 8));
+    assert!(whole.covers_whole_run());
+    cfg.warmup = Some(Warmup {
+        lr: 0.01,
+        iterations: 2,
+    });
+    cfg.steps_per_epoch = Some(2);
+    let half = warmup_coverage(&cfg, &SmallImages::new(&cfg, &data))
+        .unwrap()
+        .unwrap();
+    assert_eq!((half.warmup_steps, half.total_steps), (2, 4));
 }
