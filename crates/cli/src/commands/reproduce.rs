@@ -65,6 +65,7 @@ pub struct ReproduceArgs {
 
 impl ReproduceArgs {
     pub fn run(self) -> anyhow::Result<ExitCode> {
+        super::doctor::warn_if_auto_misses_gpu(self.device == DeviceChoice::Auto);
         let out = self
             .out
             .unwrap_or_else(|| reproduction::default_results_dir(self.profile));
