@@ -23,8 +23,8 @@ fn cuda_libtorch() -> Option<PathBuf> {
 }
 
 fn assert_links_cuda(binary: &Path) {
-    let needed = needed_libraries(binary)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", binary.display()));
+    let needed =
+        needed_libraries(binary).unwrap_or_else(|e| panic!("reading {}: {e}", binary.display()));
     assert!(
         needed.iter().any(|l| l == CUDA_LIBRARY),
         "{} does not link {CUDA_LIBRARY}; NEEDED: {needed:?}",

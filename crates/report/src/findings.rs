@@ -267,8 +267,10 @@ mod tests {
         }
         assert_eq!(
             not_run.sentences("cifar100"),
-            ["PlainNet-164, ResNet-164 and ResNeXt-164 were not run; the reason is given under \
-              Table III."]
+            [
+                "PlainNet-164, ResNet-164 and ResNeXt-164 were not run; the reason is given under \
+              Table III."
+            ]
         );
         // Without a table of its own, the reason is said here, once.
         let only = not_run.sentences("idx:/somewhere");

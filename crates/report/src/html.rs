@@ -144,7 +144,8 @@ fn run_reason_html(reason: Option<&str>, dataset: &str, tables: &[ResultTable]) 
         return String::new();
     };
     let table = tables.iter().find(|t| {
-        same_dataset(t.paper.dataset, dataset) && t.not_run.as_deref().is_some_and(|r| r.contains(reason))
+        same_dataset(t.paper.dataset, dataset)
+            && t.not_run.as_deref().is_some_and(|r| r.contains(reason))
     });
     match table {
         Some(t) => format!(

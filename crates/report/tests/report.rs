@@ -171,8 +171,16 @@ fn html_says_each_reason_and_the_profile_once() {
         3
     );
     // The profile line appears in the Protocol section, not again under every table.
-    assert_eq!(html.matches("reduced from the paper&#39;s protocol:").count(), 1);
-    assert_eq!(html.matches("Profile and protocol:").count(), 2, "two tables ran");
+    assert_eq!(
+        html.matches("reduced from the paper&#39;s protocol:")
+            .count(),
+        1
+    );
+    assert_eq!(
+        html.matches("Profile and protocol:").count(),
+        2,
+        "two tables ran"
+    );
 }
 
 #[test]

@@ -35,7 +35,10 @@ pub fn emit() {
     let Some(lib) = std::env::var_os("DEP_TCH_LIBTORCH_LIB").map(PathBuf::from) else {
         return;
     };
-    println!("cargo:rerun-if-changed={}", lib.join(CUDA_LIBRARY).display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        lib.join(CUDA_LIBRARY).display()
+    );
     for arg in link_args(&lib, has_cuda(&lib)) {
         println!("cargo:rustc-link-arg={arg}");
     }
@@ -54,7 +57,13 @@ pub fn link_args(lib: &Path, cuda: bool) -> Vec<String> {
         // Keep libtorch_cuda (and libtorch, which pulls in the rest) although no symbol of
         // them is used directly; then restore the default for whatever follows.
         args.extend(
-            ["-Wl,--no-as-needed", "-ltorch_cuda", "-ltorch", "-Wl,--as-needed"].map(String::from),
+            [
+                "-Wl,--no-as-needed",
+                "-ltorch_cuda",
+                "-ltorch",
+                "-Wl,--as-needed",
+            ]
+            .map(String::from),
         );
     }
     args

@@ -277,11 +277,17 @@ mod tests {
     fn a_warmup_covering_most_of_the_run_is_warned_about_naming_the_flag() {
         let whole = Warmup::default().coverage(20);
         let warning = warmup_warning(whole, 1e6).unwrap();
-        assert!(warning.contains("100% of this run (20 of 20 steps)"), "{warning}");
+        assert!(
+            warning.contains("100% of this run (20 of 20 steps)"),
+            "{warning}"
+        );
         assert!(warning.contains("never used") && warning.contains("--no-warmup"));
         let most = warmup_warning(Warmup::default().coverage(469), 0.1).unwrap();
         assert!(most.contains("last 69 step(s)"), "{most}");
-        assert_eq!(warmup_warning(Warmup::default().coverage(78_200), 0.1), None);
+        assert_eq!(
+            warmup_warning(Warmup::default().coverage(78_200), 0.1),
+            None
+        );
     }
 
     #[test]
