@@ -1,10 +1,6 @@
-//! Embeds libtorch's library folder as an rpath of the `deepskip` binaries, so that a built
-//! binary runs without `LD_LIBRARY_PATH` on the machine that built it. Elsewhere (a GPU
-//! machine with its own torch) `LD_LIBRARY_PATH` still takes precedence over this RUNPATH.
+//! Links libtorch's CUDA backend (when present) and an rpath into this crate's tests and
+//! binaries: see crates/torch-link.
 
 fn main() {
-    println!("cargo:rerun-if-env-changed=DEP_TCH_LIBTORCH_LIB");
-    if let Ok(lib) = std::env::var("DEP_TCH_LIBTORCH_LIB") {
-        println!("cargo:rustc-link-arg-bins=-Wl,-rpath,{lib}");
-    }
+    deepskip_torch_link::emit();
 }

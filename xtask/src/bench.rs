@@ -307,7 +307,7 @@ fn ensure_numpy(python: &Path) -> Result<()> {
     let mut install = Command::new(python);
     install.args(["-m", "pip", "install", "--quiet", "numpy"]);
     eprintln!("xtask bench: {}", cmd::display(&install));
-    cmd::run_checked(&mut install).context("installing numpy for the NumPy reference")
+    cmd::run_install(&mut install).context("installing numpy for the NumPy reference")
 }
 
 fn has_cuda() -> bool {

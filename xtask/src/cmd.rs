@@ -1,8 +1,10 @@
 //! Running child processes: cargo from the workspace root, failures that name the command.
 
 use std::ffi::OsString;
+use std::io;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus};
+use std::process::{Command, ExitStatus, Output};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
@@ -63,6 +65,36 @@ pub fn run_checked(command: &mut Command) -> Result<()> {
     Ok(())
 }
 
+/// Runs a command that installs software (venv creation, pip, apt-get). Unit tests never get
+/// this far: they inject fake install steps, and this guard makes a test that reaches a real
+/// install panic before anything is downloaded.
+pub fn run_install(command: &mut Command) -> Result<()> {
+    if cfg!(test) {
+        panic!(
+            "a unit test tried to start a real install (`{}`); inject fake InstallSteps instead",
+            display(command)
+        );
+    }
+    run_checked(command)
+}
+
+/// `command.output()`, retried while the executable is busy (ETXTBSY): a script written just
+/// before it runs stays "busy" while any other thread's fork still holds the write descriptor.
+/// That is a transient spawn failure, not a broken program.
+pub fn output_retrying_busy(command: &mut Command) -> io::Result<Output> {
+    const ATTEMPTS: u32 = 20;
+    let mut attempt = 1;
+    loop {
+        match command.output() {
+            Err(err) if err.kind() == io::ErrorKind::ExecutableFileBusy && attempt < ATTEMPTS => {
+                std::thread::sleep(Duration::from_millis(10 * u64::from(attempt)));
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
 pub fn display(command: &Command) -> String {
     let mut parts = vec![command.get_program().to_string_lossy().into_owned()];
     parts.extend(
@@ -71,4 +103,45 @@ pub fn display(command: &Command) -> String {
             .map(|arg| arg.to_string_lossy().into_owned()),
     );
     parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn busy_executable_is_retried_until_it_runs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let script = tmp.path().join("busy.sh");
+        std::fs::write(&script, "#!/bin/sh\necho ran\n").unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        // An open write descriptor makes exec fail with ETXTBSY until it is closed.
+        let writer = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&script)
+            .unwrap();
+        let busy = Command::new(&script).output().unwrap_err();
+        assert_eq!(busy.kind(), io::ErrorKind::ExecutableFileBusy);
+        let closer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            drop(writer);
+        });
+        let out = output_retrying_busy(&mut Command::new(&script)).unwrap();
+        closer.join().unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "ran\n");
+    }
+
+    #[test]
+    fn a_test_that_reaches_a_real_install_panics_before_running_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let witness = tmp.path().join("installed");
+        let mut install = Command::new("touch");
+        install.arg(&witness);
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_install(&mut install)));
+        let message = *outcome.unwrap_err().downcast::<String>().unwrap();
+        assert!(message.contains("real install"), "{message}");
+        assert!(!witness.exists(), "the install command must not have run");
+    }
 }

@@ -36,12 +36,14 @@ enum Task {
     /// lib/>; an active VIRTUAL_ENV or CONDA_PREFIX with torch 2.11.0; or a venv under
     /// ${XDG_CACHE_HOME:-~/.cache}/deepskip/torch-2.11.0, created with `pip install
     /// torch==2.11.0` (about 4.6 GB) and marked READY only after `import torch` passes. An
-    /// interrupted install is detected and redone on the next run.
+    /// interrupted install is detected and redone on the next run. The libtorch is then linked
+    /// at <workspace>/.libtorch, where plain cargo finds it.
     Setup,
     /// Print `export` lines for LIBTORCH and LD_LIBRARY_PATH: `eval "$(cargo xtask env)"`.
     ///
-    /// With them, plain `cargo build/test` uses the same libtorch (and build cache) as
-    /// `cargo xtask`, and built binaries such as target/release/deepskip run outside xtask.
+    /// Rarely needed: after `setup`, plain `cargo build/test/clippy` find libtorch through
+    /// `<workspace>/.libtorch` (named in .cargo/config.toml) and built binaries through their
+    /// rpath. The lines serve tools outside cargo that load libtorch themselves.
     Env,
     Test(test::TestArgs),
     Reproduce(reproduce::ReproduceArgs),

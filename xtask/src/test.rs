@@ -1,9 +1,12 @@
 //! `cargo xtask test`: the gate CI runs. Every step runs even after a failure, so one run
 //! reports everything that is wrong.
 
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Instant;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::Args;
 
 use crate::cmd;
@@ -14,7 +17,9 @@ use crate::env::BuildEnv;
 /// Runs `cargo fmt --all -- --check`, `cargo clippy --workspace --all-targets -- -D warnings`
 /// and `cargo test --workspace` with LIBTORCH and LD_LIBRARY_PATH set, prints which steps
 /// failed and exits non-zero if any did. Tests that need the real data sets read
-/// DEEPSKIP_DATA_MIRROR and are skipped (with a printed reason) when it is unset.
+/// DEEPSKIP_DATA_MIRROR and are skipped (with a printed reason) when it is unset. A relative
+/// DEEPSKIP_DATA_MIRROR or DEEPSKIP_DATA_DIR is taken relative to the directory `cargo xtask
+/// test` ran in (cargo runs each test binary in its crate's folder).
 #[derive(Debug, Args)]
 pub struct TestArgs {
     /// Extra arguments for `cargo test`, after `--` (e.g. `-- -p deepskip-spectra`, or
@@ -56,7 +61,45 @@ pub fn steps(extra_test_args: &[String]) -> Vec<Step> {
     ]
 }
 
+/// Data-location variables that tests read; cargo runs test binaries in their crate's folder, so
+/// a relative value would point somewhere else there.
+const DATA_PATH_VARS: [&str; 2] = ["DEEPSKIP_DATA_MIRROR", "DEEPSKIP_DATA_DIR"];
+
+/// The data variables whose values are relative, made absolute against `cwd`.
+fn absolute_data_paths(
+    lookup: impl Fn(&str) -> Option<OsString>,
+    cwd: &Path,
+) -> Vec<(&'static str, PathBuf)> {
+    DATA_PATH_VARS
+        .iter()
+        .filter_map(|&name| {
+            let value = PathBuf::from(lookup(name).filter(|v| !v.is_empty())?);
+            (!value.is_absolute()).then(|| (name, cwd.join(value)))
+        })
+        .collect()
+}
+
+fn data_path_overrides() -> Result<Vec<(&'static str, PathBuf)>> {
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    let overrides = absolute_data_paths(|name| std::env::var_os(name), &cwd);
+    for (name, absolute) in &overrides {
+        eprintln!(
+            "xtask test: {name} is relative; using {} (relative to {})",
+            absolute.display(),
+            cwd.display()
+        );
+    }
+    Ok(overrides)
+}
+
+fn apply_overrides(command: &mut Command, overrides: &[(&'static str, PathBuf)]) {
+    for (name, value) in overrides {
+        command.env(name, value);
+    }
+}
+
 pub fn run(args: &TestArgs, env: &BuildEnv) -> Result<()> {
+    let overrides = data_path_overrides()?;
     let mut failed = Vec::new();
     let mut summary = Vec::new();
     for step in steps(&args.cargo_test_args) {
@@ -64,6 +107,7 @@ pub fn run(args: &TestArgs, env: &BuildEnv) -> Result<()> {
         let mut command = cmd::cargo();
         command.args(&step.cargo_args);
         env.apply(&mut command);
+        apply_overrides(&mut command, &overrides);
         eprintln!("xtask test: {}", cmd::display(&command));
         let outcome = match cmd::run(&mut command) {
             Ok(status) if status.success() => "ok".to_string(),
@@ -89,6 +133,25 @@ pub fn run(args: &TestArgs, env: &BuildEnv) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_data_paths_are_made_absolute_against_the_callers_directory() {
+        let vars = |name: &str| match name {
+            "DEEPSKIP_DATA_MIRROR" => Some(OsString::from("../shared/datasets")),
+            "DEEPSKIP_DATA_DIR" => Some(OsString::from("/abs/data")),
+            _ => None,
+        };
+        let fixed = absolute_data_paths(vars, Path::new("/work/ws"));
+        assert_eq!(
+            fixed,
+            [(
+                "DEEPSKIP_DATA_MIRROR",
+                PathBuf::from("/work/ws/../shared/datasets")
+            )]
+        );
+        assert!(absolute_data_paths(|_| Some(OsString::new()), Path::new("/w")).is_empty());
+        assert!(absolute_data_paths(|_| None, Path::new("/w")).is_empty());
+    }
 
     #[test]
     fn gate_is_fmt_clippy_test_with_extra_args_for_test_only() {

@@ -1,7 +1,7 @@
 //! "What this shows": short statements per data set computed from the numbers, so that the
 //! report's prose can never disagree with its tables and figures.
 
-use crate::paper_reference::{chance_accuracy, dataset_label, model_label};
+use crate::paper_reference::{chance_accuracy, dataset_label, model_label, paper_table};
 use crate::results::{Results, RunResult};
 use crate::schema::{LayerConditionRow, RunState};
 use crate::tables::SeedSpread;
@@ -176,6 +176,7 @@ pub fn dataset_findings(results: &Results, dataset: &str) -> Vec<String> {
     let chance = chance_accuracy(dataset);
     let mut out = Vec::new();
     let mut medians = Vec::new();
+    let mut not_run = NotRun::default();
     for model in &models {
         let mine: Vec<&RunResult> = runs
             .iter()
@@ -185,7 +186,7 @@ pub fn dataset_findings(results: &Results, dataset: &str) -> Vec<String> {
         if let Some(sentence) = accuracy_sentence(model, &mine, chance) {
             out.push(sentence);
         } else if let Some(reason) = mine.iter().find_map(|r| r.summary.reason.clone()) {
-            out.push(format!("{} was not run: {reason}.", model_label(model)));
+            not_run.add(model, reason);
         }
         if let Some(run) = analysed_run(&mine) {
             let s = Singularity::of(&run.hidden_condition);
@@ -199,6 +200,7 @@ pub fn dataset_findings(results: &Results, dataset: &str) -> Vec<String> {
         }
     }
     out.extend(conditioning_comparison(&medians));
+    out.extend(not_run.sentences(dataset));
     if out.is_empty() {
         out.push(format!(
             "Nothing was measured on {}.",
@@ -206,6 +208,49 @@ pub fn dataset_findings(results: &Results, dataset: &str) -> Vec<String> {
         ));
     }
     out
+}
+
+/// Models that were not run, grouped by reason: each reason is said once, and where the data
+/// set has a table, only there (long reasons such as how to install a data set by hand would
+/// otherwise repeat under every model).
+#[derive(Debug, Default)]
+struct NotRun {
+    /// Reason and the models it stopped, in first-seen order.
+    by_reason: Vec<(String, Vec<String>)>,
+}
+
+impl NotRun {
+    fn add(&mut self, model: &str, reason: String) {
+        let label = model_label(model);
+        match self.by_reason.iter_mut().find(|(r, _)| *r == reason) {
+            Some((_, models)) => models.push(label),
+            None => self.by_reason.push((reason, vec![label])),
+        }
+    }
+
+    fn sentences(&self, dataset: &str) -> Vec<String> {
+        let table = paper_table(dataset);
+        self.by_reason
+            .iter()
+            .map(|(reason, models)| {
+                let verb = if models.len() == 1 { "was" } else { "were" };
+                let why = match table {
+                    Some(t) => format!("; the reason is given under Table {}", t.roman),
+                    None => format!(": {reason}"),
+                };
+                format!("{} {verb} not run{why}.", join_names(models))
+            })
+            .collect()
+    }
+}
+
+/// "A", "A and B", "A, B and C".
+fn join_names(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 /// The paper links ResNeXt's better test accuracy to better-conditioned representations.
@@ -244,6 +289,26 @@ mod tests {
             rank: 8,
             bn_overflow: false,
         }
+    }
+
+    #[test]
+    fn models_stopped_by_one_reason_share_one_sentence_pointing_at_the_table() {
+        let mut not_run = NotRun::default();
+        let long = "cifar100 could not be obtained\nTo install it by hand: ...".to_string();
+        for model in ["plainnet-164", "resnet-164", "resnext-164"] {
+            not_run.add(model, long.clone());
+        }
+        assert_eq!(
+            not_run.sentences("cifar100"),
+            [
+                "PlainNet-164, ResNet-164 and ResNeXt-164 were not run; the reason is given under \
+              Table III."
+            ]
+        );
+        // Without a table of its own, the reason is said here, once.
+        let only = not_run.sentences("idx:/somewhere");
+        assert_eq!(only.len(), 1);
+        assert_eq!(only[0].matches("could not be obtained").count(), 1);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! numbers show, the tables next to the paper's, the protocol and the figures.
 
 use crate::figures::{Figure, FigureKind};
-use crate::paper_reference::{dataset_label, model_label};
+use crate::paper_reference::{dataset_label, model_label, same_dataset};
 use crate::results::Results;
 use crate::tables::ResultTable;
 use crate::ProfileDescription;
@@ -127,14 +127,36 @@ fn table_html(table: &ResultTable) -> String {
         out.push_str("</tr>\n");
     }
     out.push_str("</table>\n");
-    out.push_str(&format!(
-        "<p class=\"protocol\">Protocol: {}.</p>\n",
-        inline_code(&table.protocol)
-    ));
+    if let Some(line) = &table.runs_line {
+        out.push_str(&format!(
+            "<p class=\"protocol\">Runs: {}. Profile and protocol: <a href=\"#protocol\">\
+             Protocol</a>.</p>\n",
+            inline_code(line)
+        ));
+    }
     out
 }
 
-fn runs_html(results: &Results) -> String {
+/// The reason cell of a run in the list of runs: a reason its table already gives in full is
+/// referred to, not repeated.
+fn run_reason_html(reason: Option<&str>, dataset: &str, tables: &[ResultTable]) -> String {
+    let Some(reason) = reason else {
+        return String::new();
+    };
+    let table = tables.iter().find(|t| {
+        same_dataset(t.paper.dataset, dataset)
+            && t.not_run.as_deref().is_some_and(|r| r.contains(reason))
+    });
+    match table {
+        Some(t) => format!(
+            "not run: see <a href=\"#table-{}\">Table {}</a>",
+            t.paper.number, t.paper.roman
+        ),
+        None => escape(reason),
+    }
+}
+
+fn runs_html(results: &Results, tables: &[ResultTable]) -> String {
     let mut out = String::from(
         "<table>\n<tr><th>Data set</th><th class=\"l\">Model</th><th>Seed</th>\
          <th class=\"l\">Status</th><th>Epochs</th><th>Seconds</th><th class=\"l\">Device</th>\
@@ -152,7 +174,7 @@ fn runs_html(results: &Results) -> String {
             s.epochs,
             s.seconds,
             escape(&s.device),
-            escape(s.reason.as_deref().unwrap_or(""))
+            run_reason_html(s.reason.as_deref(), &s.dataset, tables)
         ));
     }
     out.push_str("</table>\n");
@@ -239,7 +261,7 @@ impl ReportPage<'_> {
             "<p>This report: {}.</p>\n",
             inline_code(&self.profile.one_line())
         ));
-        out.push_str(&runs_html(self.results));
+        out.push_str(&runs_html(self.results, self.tables));
 
         out.push_str("<h2 id=\"figures\">Figures</h2>\n");
         let mut current: Option<(&str, FigureKind)> = None;

@@ -29,7 +29,7 @@ pub fn write_report(
     profile: &ProfileDescription,
 ) -> Result<ReportFiles, ReportError> {
     let results = Results::load(results_dir)?;
-    let tables = build_tables(&results, profile);
+    let tables = build_tables(&results);
 
     let tables_md = results_dir.join("tables.md");
     write_atomic(&tables_md, tables_markdown(&tables, profile).as_bytes())?;

@@ -73,8 +73,9 @@ impl TableRow {
 pub struct ResultTable {
     pub paper: &'static PaperTable,
     pub rows: Vec<TableRow>,
-    /// How the numbers were obtained (profile, reductions, epochs, device).
-    pub protocol: String,
+    /// How this table's runs went (epochs, device, time, seeds); `None` when none ran. The
+    /// profile and the paper's protocol are the same for every table and said once elsewhere.
+    pub runs_line: Option<String>,
     /// Set when nothing of this table was run, with the reason.
     pub not_run: Option<String>,
 }
@@ -84,18 +85,14 @@ const IMAGENET_NOT_RUN: &str = "no ImageNet directory was given (`--imagenet <di
     automatically, and days of GPU time";
 
 /// Builds Tables I-IV from a results directory.
-pub fn build_tables(results: &Results, profile: &ProfileDescription) -> Vec<ResultTable> {
+pub fn build_tables(results: &Results) -> Vec<ResultTable> {
     PAPER_TABLES
         .iter()
-        .map(|paper| build_table(paper, results, profile))
+        .map(|paper| build_table(paper, results))
         .collect()
 }
 
-fn build_table(
-    paper: &'static PaperTable,
-    results: &Results,
-    profile: &ProfileDescription,
-) -> ResultTable {
+fn build_table(paper: &'static PaperTable, results: &Results) -> ResultTable {
     let runs: Vec<&RunResult> = results.runs_for(paper.dataset).collect();
     let mut models: Vec<String> = paper.models.iter().map(|m| m.to_string()).collect();
     for run in &runs {
@@ -119,7 +116,7 @@ fn build_table(
     }
     ResultTable {
         paper,
-        protocol: protocol_line(&runs, profile),
+        runs_line: runs_line(&runs),
         rows,
         not_run,
     }
@@ -183,41 +180,37 @@ fn not_run_reason(paper: &PaperTable, runs: &[&RunResult]) -> String {
     }
 }
 
-fn protocol_line(runs: &[&RunResult], profile: &ProfileDescription) -> String {
+fn runs_line(runs: &[&RunResult]) -> Option<String> {
     let ran: Vec<&&RunResult> = runs
         .iter()
         .filter(|r| r.summary.state != RunState::Skipped)
         .collect();
-    let mut parts = vec![profile.one_line()];
-    if let (Some(lo), Some(hi)) = (
-        ran.iter().map(|r| r.summary.epochs).min(),
-        ran.iter().map(|r| r.summary.epochs).max(),
-    ) {
-        parts.push(if lo == hi {
-            format!("{lo} epoch(s) per run")
-        } else {
-            format!("{lo} to {hi} epochs per run")
-        });
-        let mut devices: Vec<&str> = ran.iter().map(|r| r.summary.device.as_str()).collect();
-        devices.sort_unstable();
-        devices.dedup();
-        let seconds: f64 = ran.iter().map(|r| r.summary.seconds).sum();
+    let lo = ran.iter().map(|r| r.summary.epochs).min()?;
+    let hi = ran.iter().map(|r| r.summary.epochs).max()?;
+    let mut parts = vec![if lo == hi {
+        format!("{lo} epoch(s) per run")
+    } else {
+        format!("{lo} to {hi} epochs per run")
+    }];
+    let mut devices: Vec<&str> = ran.iter().map(|r| r.summary.device.as_str()).collect();
+    devices.sort_unstable();
+    devices.dedup();
+    let seconds: f64 = ran.iter().map(|r| r.summary.seconds).sum();
+    parts.push(format!(
+        "device {}; {:.0} s of training in all",
+        devices.join(", "),
+        seconds
+    ));
+    let mut seeds: Vec<u64> = ran.iter().map(|r| r.summary.seed).collect();
+    seeds.sort_unstable();
+    seeds.dedup();
+    if seeds.len() > 1 {
         parts.push(format!(
-            "device {}; {:.0} s of training in all",
-            devices.join(", "),
-            seconds
+            "{} seeds: mean ± sample standard deviation",
+            seeds.len()
         ));
-        let mut seeds: Vec<u64> = ran.iter().map(|r| r.summary.seed).collect();
-        seeds.sort_unstable();
-        seeds.dedup();
-        if seeds.len() > 1 {
-            parts.push(format!(
-                "{} seeds: mean ± sample standard deviation",
-                seeds.len()
-            ));
-        }
     }
-    parts.join("; ")
+    Some(parts.join("; "))
 }
 
 fn points(diff: Option<f64>) -> String {
@@ -302,7 +295,9 @@ impl ResultTable {
             let escaped: Vec<String> = row.iter().map(|c| c.replace('|', "\\|")).collect();
             out.push_str(&format!("| {} |\n", escaped.join(" | ")));
         }
-        out.push_str(&format!("\nProtocol: {}.\n", self.protocol));
+        if let Some(line) = &self.runs_line {
+            out.push_str(&format!("\nRuns: {line}.\n"));
+        }
         out
     }
 

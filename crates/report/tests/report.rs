@@ -159,6 +159,31 @@ fn html_is_self_contained_and_explains_the_numbers() {
 }
 
 #[test]
+fn html_says_each_reason_and_the_profile_once() {
+    let html = read(&written().files.html);
+    // CIFAR-100 was skipped for all three models: the reason stands under Table III only; the
+    // findings and the list of runs refer to it.
+    assert_eq!(html.matches("could not be obtained").count(), 1, "{html}");
+    assert!(html.contains("were not run; the reason is given under Table III"));
+    assert_eq!(
+        html.matches("not run: see <a href=\"#table-3\">Table III</a>")
+            .count(),
+        3
+    );
+    // The profile line appears in the Protocol section, not again under every table.
+    assert_eq!(
+        html.matches("reduced from the paper&#39;s protocol:")
+            .count(),
+        1
+    );
+    assert_eq!(
+        html.matches("Profile and protocol:").count(),
+        2,
+        "two tables ran"
+    );
+}
+
+#[test]
 fn rerunning_replaces_outputs_without_temporaries() {
     let dir = tempfile::tempdir().unwrap();
     fixture::write_results(dir.path());

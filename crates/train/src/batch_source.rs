@@ -1,7 +1,7 @@
 //! Where a run's batches come from: the one seam between the training loop and the data, so
 //! that in-memory small-image data sets and streamed ImageNet folders share one loop.
 
-use crate::{TrainConfig, TrainError};
+use crate::{TrainConfig, TrainError, WarmupCoverage};
 use deepskip_data::{
     eval_batches, train_batches, Augmentation, Batch, Dataset, ImageSet, Normalization,
 };
@@ -105,4 +105,17 @@ pub(crate) fn steps_per_epoch(
     Ok(config
         .steps_per_epoch
         .map_or(full_batches, |cap| cap.min(full_batches)))
+}
+
+/// How much of the run `config` would train on `source` its warm-up takes (`None` without a
+/// warm-up); an error when the training split makes no full batch.
+pub fn warmup_coverage(
+    config: &TrainConfig,
+    source: &dyn BatchSource,
+) -> Result<Option<WarmupCoverage>, TrainError> {
+    let Some(warmup) = &config.warmup else {
+        return Ok(None);
+    };
+    let total = steps_per_epoch(config, source)? as u64 * config.epochs as u64;
+    Ok(Some(warmup.coverage(total)))
 }

@@ -23,7 +23,7 @@ mod step_outcome;
 mod trainer;
 
 pub use amp::LossScaler;
-pub use batch_source::{BatchIter, BatchSource, SmallImages};
+pub use batch_source::{warmup_coverage, BatchIter, BatchSource, SmallImages};
 pub use config::{RecordedVersions, TrainConfig};
 pub use device::parse_device;
 pub use error::TrainError;
@@ -34,7 +34,7 @@ pub use imagenet_recipe::{
 };
 pub use imagenet_source::{ImagenetFolders, IMAGENET_SIZE};
 pub use load::{load_trained, TrainedModel};
-pub use lr_schedule::{LrSchedule, Warmup};
+pub use lr_schedule::{LrSchedule, Warmup, WarmupCoverage};
 pub use metrics::MetricsLog;
 pub use optimizer::{Sgd, SgdOptions};
 pub use run_dir::RunDir;

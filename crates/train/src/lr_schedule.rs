@@ -43,6 +43,38 @@ impl Default for Warmup {
     }
 }
 
+impl Warmup {
+    /// How much of a run of `total_steps` optimiser steps this warm-up takes.
+    pub fn coverage(&self, total_steps: u64) -> WarmupCoverage {
+        WarmupCoverage {
+            warmup_steps: self.iterations.min(total_steps),
+            total_steps,
+        }
+    }
+}
+
+/// The steps of a run trained at the warm-up rate instead of the scheduled one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WarmupCoverage {
+    pub warmup_steps: u64,
+    pub total_steps: u64,
+}
+
+impl WarmupCoverage {
+    /// The share of the run's steps at the warm-up rate, in [0, 1].
+    pub fn fraction(&self) -> f64 {
+        if self.total_steps == 0 {
+            return 0.0;
+        }
+        self.warmup_steps as f64 / self.total_steps as f64
+    }
+
+    /// No step of the run uses the scheduled learning rate.
+    pub fn covers_whole_run(&self) -> bool {
+        self.total_steps > 0 && self.warmup_steps >= self.total_steps
+    }
+}
+
 impl LrSchedule {
     /// The learning rate at 0-based optimiser step `step` of a run of `epochs` epochs with
     /// `steps_per_epoch` steps each.
@@ -136,6 +168,19 @@ mod tests {
         assert!(close(s.lr_at(0.1, Some(&w), 0, 391, 200), 0.01));
         assert!(close(s.lr_at(0.1, Some(&w), 399, 391, 200), 0.01));
         assert!(close(s.lr_at(0.1, Some(&w), 400, 391, 200), 0.1));
+    }
+
+    #[test]
+    fn warmup_coverage_is_capped_at_the_run_length() {
+        let w = Warmup::default();
+        let short = w.coverage(20);
+        assert_eq!(short.warmup_steps, 20);
+        assert!(short.covers_whole_run());
+        assert!(close(short.fraction(), 1.0));
+        let long = w.coverage(1600);
+        assert!(!long.covers_whole_run());
+        assert!(close(long.fraction(), 0.25));
+        assert_eq!(w.coverage(0).fraction(), 0.0);
     }
 
     #[test]

@@ -6,8 +6,8 @@ use deepskip_models::{BnStats, ModelSpec, Network, Precision};
 use deepskip_report::schema::{EpochMetrics, RunState};
 use deepskip_train::checkpoint::{EpochTally, Position};
 use deepskip_train::{
-    load_trained, seeded_network, train, LrSchedule, MetricsLog, RunDir, RunOptions, RunOutcome,
-    Sgd, SgdOptions, StepOutcome, TrainConfig, Warmup,
+    load_trained, seeded_network, train, warmup_coverage, LrSchedule, MetricsLog, RunDir,
+    RunOptions, RunOutcome, Sgd, SgdOptions, SmallImages, StepOutcome, TrainConfig, Warmup,
 };
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -462,4 +462,29 @@ fn training_records_bn_overflow_in_f32_and_not_in_f64() {
     };
     let (outcome, _) = run("bn-f64", f64_stats);
     assert!(outcome.bn_overflow.is_none(), "{:?}", outcome.bn_overflow);
+}
+
+#[test]
+fn warmup_coverage_counts_the_steps_the_run_will_take() {
+    let data = dataset(); // 64 training images: 4 full batches of 16 per epoch
+    let mut cfg = config("plainnet-8", 2);
+    assert_eq!(
+        warmup_coverage(&cfg, &SmallImages::new(&cfg, &data)).unwrap(),
+        None
+    );
+    cfg.warmup = Some(Warmup::default()); // 400 steps, more than the run's 8
+    let whole = warmup_coverage(&cfg, &SmallImages::new(&cfg, &data))
+        .unwrap()
+        .unwrap();
+    assert_eq!((whole.warmup_steps, whole.total_steps), (8, 8));
+    assert!(whole.covers_whole_run());
+    cfg.warmup = Some(Warmup {
+        lr: 0.01,
+        iterations: 2,
+    });
+    cfg.steps_per_epoch = Some(2);
+    let half = warmup_coverage(&cfg, &SmallImages::new(&cfg, &data))
+        .unwrap()
+        .unwrap();
+    assert_eq!((half.warmup_steps, half.total_steps), (2, 4));
 }

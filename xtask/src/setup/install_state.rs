@@ -15,16 +15,25 @@ use super::TORCH_VERSION;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PythonState {
     Missing,
-    /// The interpreter or its pip is unusable (e.g. `python -m venv` was killed).
+    /// The interpreter ran and its pip failed (e.g. `python -m venv` was killed midway).
     Broken,
     Works,
+    /// The interpreter could not be started at all (permissions, a busy file, no memory): says
+    /// nothing about the venv, so it is never a reason to recreate it.
+    Unrunnable(String),
 }
 
 /// What `import torch` says in the cache venv.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TorchProbe {
-    Found { version: String, dir: PathBuf },
+    Found {
+        version: String,
+        dir: PathBuf,
+    },
+    /// The interpreter ran and the import (or the metadata lookup) failed.
     NotImportable(String),
+    /// The interpreter could not be started; nothing is known about torch.
+    Unrunnable(String),
 }
 
 /// Everything known so far; `None` means not probed yet (probes are slow, so they are lazy).
@@ -91,7 +100,15 @@ pub fn decide(facts: &Facts) -> Action {
                 .into(),
         ),
         Some(PythonState::Works) => decide_torch(facts),
+        Some(PythonState::Unrunnable(reason)) => Action::Fail(could_not_run(reason)),
     }
+}
+
+fn could_not_run(reason: &str) -> String {
+    format!(
+        "{reason}; the cached venv was left as it is (a failure to start python says nothing \
+         about the venv): rerun, or delete the venv to have it recreated"
+    )
 }
 
 fn decide_torch(facts: &Facts) -> Action {
@@ -102,6 +119,7 @@ fn decide_torch(facts: &Facts) -> Action {
         }
         Some(TorchProbe::Found { version, .. }) => format!("torch {version} is installed"),
         Some(TorchProbe::NotImportable(reason)) => format!("`import torch` fails: {reason}"),
+        Some(TorchProbe::Unrunnable(reason)) => return Action::Fail(could_not_run(reason)),
     };
     if facts.pip_installs_in_venv == 0 {
         Action::PipInstall
@@ -226,6 +244,19 @@ mod tests {
         facts.python = Some(PythonState::Works);
         facts.torch = Some(found("2.10.0"));
         assert_eq!(decide(&facts), Action::PipInstall);
+    }
+
+    #[test]
+    fn python_that_cannot_start_fails_without_touching_the_venv() {
+        let mut facts = Facts::new(MarkerState::Missing);
+        facts.python = Some(PythonState::Unrunnable("cannot run /v/bin/python".into()));
+        let Action::Fail(reason) = decide(&facts) else {
+            panic!("an exec failure must not lead to an install step")
+        };
+        assert!(reason.contains("left as it is"), "{reason}");
+        facts.python = Some(PythonState::Works);
+        facts.torch = Some(TorchProbe::Unrunnable("cannot run /v/bin/python".into()));
+        assert!(matches!(decide(&facts), Action::Fail(_)));
     }
 
     #[test]

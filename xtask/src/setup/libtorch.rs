@@ -76,14 +76,19 @@ pub fn find_ready(layout: &CacheLayout) -> Result<Option<Libtorch>> {
 
 /// Makes the cache venv usable (creating, installing or repairing it) and marks it ready.
 pub fn provision_cache(layout: &CacheLayout) -> Result<Libtorch> {
+    provision_cache_with(layout, &mut VenvSteps { layout })
+}
+
+/// `provision_cache` with the install steps injected: tests pass fakes (and `cmd::run_install`
+/// stops any test that reaches a real install).
+fn provision_cache_with(layout: &CacheLayout, steps: &mut impl InstallSteps) -> Result<Libtorch> {
     fs::create_dir_all(&layout.root)
         .with_context(|| format!("creating the libtorch cache {}", layout.root.display()))?;
     let marker = cache::read_marker(layout);
     if let cache::MarkerState::Stale(reason) = &marker {
         eprintln!("xtask: ignoring the stale libtorch marker ({reason})");
     }
-    let mut steps = VenvSteps { layout };
-    let done = install_state::provision(marker, &mut steps)?;
+    let done = install_state::provision(marker, steps)?;
     let changed = done.actions.iter().filter_map(describe_change).collect();
     Ok(Libtorch {
         dir: done.torch_dir,
@@ -148,6 +153,13 @@ fn active_env_torch() -> Option<Libtorch> {
             None
         }
         TorchProbe::NotImportable(_) => None,
+        TorchProbe::Unrunnable(reason) => {
+            eprintln!(
+                "xtask: ignoring the active environment {}: {reason}",
+                env.display()
+            );
+            None
+        }
     }
 }
 
@@ -164,11 +176,11 @@ fn probe_torch(python: &Path) -> TorchProbe {
 }
 
 fn run_probe(python: &Path, script: &str) -> TorchProbe {
-    match Command::new(python).args(["-c", script]).output() {
+    match cmd::output_retrying_busy(Command::new(python).args(["-c", script])) {
         Ok(out) if out.status.success() => parse_torch_probe(&String::from_utf8_lossy(&out.stdout))
             .unwrap_or_else(|| TorchProbe::NotImportable("unexpected probe output".into())),
         Ok(out) => TorchProbe::NotImportable(last_line(&out.stderr)),
-        Err(err) => TorchProbe::NotImportable(format!("cannot run {}: {err}", python.display())),
+        Err(err) => TorchProbe::Unrunnable(cannot_run(python, &err)),
     }
 }
 
@@ -186,6 +198,10 @@ fn parse_torch_probe(stdout: &str) -> Option<TorchProbe> {
         version: version.to_string(),
         dir: PathBuf::from(dir),
     })
+}
+
+fn cannot_run(python: &Path, err: &std::io::Error) -> String {
+    format!("cannot run {}: {err}", python.display())
 }
 
 fn last_line(bytes: &[u8]) -> String {
@@ -210,14 +226,10 @@ impl InstallSteps for VenvSteps<'_> {
         if !python.exists() {
             return PythonState::Missing;
         }
-        let pip_runs = Command::new(&python)
-            .args(["-m", "pip", "--version"])
-            .output()
-            .is_ok_and(|out| out.status.success());
-        if pip_runs {
-            PythonState::Works
-        } else {
-            PythonState::Broken
+        match cmd::output_retrying_busy(Command::new(&python).args(["-m", "pip", "--version"])) {
+            Ok(out) if out.status.success() => PythonState::Works,
+            Ok(_) => PythonState::Broken,
+            Err(err) => PythonState::Unrunnable(cannot_run(&python, &err)),
         }
     }
 
@@ -239,7 +251,7 @@ impl InstallSteps for VenvSteps<'_> {
         let python = system_python();
         let mut create = Command::new(&python);
         create.arg("-m").arg("venv").arg(&venv);
-        cmd::run_checked(&mut create).with_context(|| {
+        cmd::run_install(&mut create).with_context(|| {
             format!(
                 "`{} -m venv` failed; on Debian/Ubuntu install python3-venv \
                  (sudo apt-get install -y python3-venv)",
@@ -257,7 +269,7 @@ impl InstallSteps for VenvSteps<'_> {
         let mut pip = Command::new(self.layout.python());
         pip.args(["-m", "pip", "install", "--disable-pip-version-check"])
             .arg(format!("torch=={TORCH_VERSION}"));
-        cmd::run_checked(&mut pip).context(
+        cmd::run_install(&mut pip).context(
             "pip could not install torch; check the network or proxy (PIP_INDEX_URL, \
              HTTPS_PROXY) and rerun, or set DEEPSKIP_LIBTORCH=<libtorch dir>",
         )
@@ -306,53 +318,93 @@ mod tests {
     }
 
     #[test]
-    fn missing_interpreter_probes_as_not_importable() {
+    fn missing_interpreter_probes_as_unrunnable() {
         let probe = probe_torch(Path::new("/nonexistent/bin/python"));
-        assert!(
-            matches!(probe, TorchProbe::NotImportable(reason) if reason.contains("cannot run"))
-        );
+        assert!(matches!(probe, TorchProbe::Unrunnable(reason) if reason.contains("cannot run")));
     }
 
-    /// A stand-in for the cache venv's python: `pip install` creates a fake torch directory
-    /// (and logs the call), `import torch` works only once that directory exists.
-    fn fake_venv(layout: &CacheLayout) -> (PathBuf, PathBuf) {
-        use std::os::unix::fs::PermissionsExt;
-        let torch = layout.venv().join("lib/python3.11/site-packages/torch");
-        let log = layout.root.join("pip.calls");
-        let script = format!(
-            "#!/bin/sh\n\
-             if [ \"$1\" = -m ] && [ \"$3\" = --version ]; then echo pip 24.0; exit 0; fi\n\
-             if [ \"$1\" = -m ] && [ \"$3\" = install ]; then echo \"$@\" >> '{log}'; \
-             mkdir -p '{torch}/include/torch' '{torch}/lib' && touch '{torch}/lib/libtorch.so'; exit 0; fi\n\
-             if [ -f '{torch}/lib/libtorch.so' ]; then echo 2.11.0+cpu; echo '{torch}'; exit 0; fi\n\
-             echo \"ModuleNotFoundError: No module named 'torch'\" >&2; exit 1\n",
-            log = log.display(),
-            torch = torch.display(),
-        );
-        let python = layout.python();
-        fs::create_dir_all(python.parent().unwrap()).unwrap();
-        fs::write(&python, script).unwrap();
-        fs::set_permissions(&python, fs::Permissions::from_mode(0o755)).unwrap();
-        (torch, log)
+    /// The real probes (which run the venv's python, here a shell script) with the venv
+    /// creation and the pip install faked on the file system; it records the steps it ran.
+    #[derive(Debug)]
+    struct FakeInstall<'a> {
+        real: VenvSteps<'a>,
+        torch: PathBuf,
+        log: Vec<String>,
+    }
+
+    impl<'a> FakeInstall<'a> {
+        fn new(layout: &'a CacheLayout) -> Self {
+            let torch = layout.venv().join("lib/python3.11/site-packages/torch");
+            Self {
+                real: VenvSteps { layout },
+                torch,
+                log: Vec::new(),
+            }
+        }
+
+        /// A stand-in for the venv's python: pip answers `--version`, `import torch` works once
+        /// the fake torch directory exists.
+        fn write_python(&self) {
+            use std::os::unix::fs::PermissionsExt;
+            let script = format!(
+                "#!/bin/sh\n\
+                 if [ \"$1\" = -m ] && [ \"$3\" = --version ]; then echo pip 24.0; exit 0; fi\n\
+                 if [ -f '{torch}/lib/libtorch.so' ]; then echo 2.11.0+cpu; echo '{torch}'; exit 0; fi\n\
+                 echo \"ModuleNotFoundError: No module named 'torch'\" >&2; exit 1\n",
+                torch = self.torch.display(),
+            );
+            let python = self.real.layout.python();
+            fs::create_dir_all(python.parent().unwrap()).unwrap();
+            fs::write(&python, script).unwrap();
+            fs::set_permissions(&python, fs::Permissions::from_mode(0o755)).unwrap();
+        }
+
+        fn install_torch(&self) {
+            fs::create_dir_all(self.torch.join("include/torch")).unwrap();
+            fs::create_dir_all(self.torch.join("lib")).unwrap();
+            fs::write(self.torch.join("lib/libtorch.so"), b"").unwrap();
+        }
+    }
+
+    impl InstallSteps for FakeInstall<'_> {
+        fn probe_python(&mut self) -> PythonState {
+            self.real.probe_python()
+        }
+        fn probe_torch(&mut self) -> TorchProbe {
+            self.real.probe_torch()
+        }
+        fn create_venv(&mut self, replace_existing: bool) -> Result<()> {
+            self.log.push(format!("venv replace={replace_existing}"));
+            self.write_python();
+            Ok(())
+        }
+        fn pip_install(&mut self) -> Result<()> {
+            self.log.push("pip".into());
+            self.install_torch();
+            Ok(())
+        }
+        fn write_marker(&mut self, torch_dir: &Path) -> Result<()> {
+            self.real.write_marker(torch_dir)
+        }
+        fn clear_marker(&mut self) -> Result<()> {
+            self.real.clear_marker()
+        }
     }
 
     #[test]
     fn installed_venv_without_marker_is_marked_not_reinstalled() {
         let tmp = tempfile::tempdir().unwrap();
         let layout = CacheLayout::under(tmp.path());
-        let (torch, log) = fake_venv(&layout);
-        Command::new(layout.python())
-            .args(["-m", "pip", "install", "torch"])
-            .status()
-            .unwrap();
-        fs::remove_file(&log).unwrap();
+        let mut steps = FakeInstall::new(&layout);
+        steps.write_python();
+        steps.install_torch();
 
-        let first = provision_cache(&layout).unwrap();
-        assert_eq!(first.dir, torch);
-        assert!(!log.exists(), "pip must not run for a working install");
+        let first = provision_cache_with(&layout, &mut steps).unwrap();
+        assert_eq!(first.dir, steps.torch);
+        assert!(steps.log.is_empty(), "nothing to install: {:?}", steps.log);
         assert_eq!(
             cache::read_marker(&layout),
-            cache::MarkerState::Ready(torch.clone())
+            cache::MarkerState::Ready(steps.torch.clone())
         );
 
         let second = find_ready(&layout).unwrap().unwrap();
@@ -368,23 +420,59 @@ mod tests {
     fn interrupted_install_in_a_fake_cache_is_redone_then_marked() {
         let tmp = tempfile::tempdir().unwrap();
         let layout = CacheLayout::under(tmp.path());
-        let (torch, log) = fake_venv(&layout);
+        let mut steps = FakeInstall::new(&layout);
+        steps.write_python();
         // A marker from an earlier install whose torch directory has since been damaged.
-        cache::write_marker(&layout, &torch).unwrap();
+        cache::write_marker(&layout, &steps.torch).unwrap();
         assert!(matches!(
             cache::read_marker(&layout),
             cache::MarkerState::Stale(_)
         ));
 
-        let done = provision_cache(&layout).unwrap();
-        assert_eq!(done.dir, torch);
-        let calls = fs::read_to_string(&log).unwrap();
-        assert_eq!(calls.lines().count(), 1, "{calls}");
-        assert!(calls.contains("torch==2.11.0"), "{calls}");
+        let done = provision_cache_with(&layout, &mut steps).unwrap();
+        assert_eq!(done.dir, steps.torch);
+        assert_eq!(steps.log, ["pip"]);
         assert_eq!(
             cache::read_marker(&layout),
-            cache::MarkerState::Ready(torch)
+            cache::MarkerState::Ready(steps.torch.clone())
         );
+    }
+
+    #[test]
+    fn python_that_cannot_be_started_is_reported_and_the_venv_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let layout = CacheLayout::under(tmp.path());
+        let mut steps = FakeInstall::new(&layout);
+        steps.write_python();
+        steps.install_torch();
+        // Not executable: exec fails (EACCES) although the venv itself is intact.
+        fs::set_permissions(layout.python(), fs::Permissions::from_mode(0o644)).unwrap();
+
+        let err = provision_cache_with(&layout, &mut steps)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cannot run"), "{err}");
+        assert!(err.contains("left as it is"), "{err}");
+        assert!(steps.log.is_empty(), "no install step: {:?}", steps.log);
+        assert!(steps.torch.join("lib/libtorch.so").is_file());
+    }
+
+    #[test]
+    fn real_venv_steps_refuse_to_install_under_test() {
+        let tmp = tempfile::tempdir().unwrap();
+        let layout = CacheLayout::under(tmp.path());
+        for step in ["venv", "pip"] {
+            let outcome = std::panic::catch_unwind(|| {
+                let mut real = VenvSteps { layout: &layout };
+                match step {
+                    "venv" => real.create_venv(false),
+                    _ => real.pip_install(),
+                }
+            });
+            assert!(outcome.is_err(), "the real {step} step ran in a unit test");
+        }
+        assert!(!layout.venv().exists(), "nothing may be created");
     }
 
     #[test]

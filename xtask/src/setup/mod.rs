@@ -5,6 +5,7 @@ mod cache;
 mod install_state;
 pub mod libtorch;
 mod system_packages;
+mod workspace_link;
 
 use anyhow::Result;
 
@@ -15,7 +16,8 @@ use system_packages::{OptionalOutcome, Requirement};
 /// The PyTorch release tch 0.24 binds to.
 pub const TORCH_VERSION: &str = "2.11.0";
 
-/// Provisions everything the build needs and returns the libtorch to build against.
+/// Provisions everything the build needs, points `<workspace>/.libtorch` at it, and returns the
+/// libtorch to build against: that link, which `.cargo/config.toml` also names.
 pub fn run() -> Result<Libtorch> {
     let layout = CacheLayout::from_env()?;
     let ready = libtorch::find_ready(&layout)?;
@@ -39,9 +41,19 @@ pub fn run() -> Result<Libtorch> {
     } else {
         format!("installed {}", installed.join(" "))
     };
-    eprintln!("xtask setup: {system}; {}", libtorch.describe());
+    let link = workspace_link::link_path(&crate::cmd::workspace_root());
+    let relinked = workspace_link::point_at(&link, &libtorch.dir)?;
+    let linked = if relinked { ", linked" } else { "" };
+    eprintln!(
+        "xtask setup: {system}; {}; {}{linked}",
+        libtorch.describe(),
+        link.display()
+    );
     slurm_for_its_test();
-    Ok(libtorch)
+    Ok(Libtorch {
+        dir: link,
+        origin: libtorch.origin,
+    })
 }
 
 /// Slurm and MUNGE for the test against a real Slurm; where they cannot be installed the test

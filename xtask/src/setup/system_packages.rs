@@ -158,13 +158,13 @@ fn missing_of(required: &[Requirement]) -> Vec<Requirement> {
 
 fn apt_install(packages: &[&str]) -> Result<()> {
     eprintln!("xtask: installing system packages: {}", packages.join(" "));
-    cmd::run_checked(Command::new("apt-get").arg("update"))?;
+    cmd::run_install(Command::new("apt-get").arg("update"))?;
     let mut install = Command::new("apt-get");
     install
         .env("DEBIAN_FRONTEND", "noninteractive")
         .args(["install", "-y", "--no-install-recommends"])
         .args(packages);
-    cmd::run_checked(&mut install)
+    cmd::run_install(&mut install)
 }
 
 fn is_root() -> bool {

@@ -75,6 +75,7 @@ pub struct AnalyzeArgs {
 impl AnalyzeArgs {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         anyhow::ensure!(self.samples > 0, "--samples must be at least 1");
+        super::doctor::warn_if_auto_misses_gpu(self.device == "auto");
         let device = deepskip_train::parse_device(&self.device)?;
         let mut trained = deepskip_train::load_trained(&self.run, device)
             .with_context(|| format!("loading the trained model of {}", self.run.display()))?;

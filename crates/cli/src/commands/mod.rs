@@ -2,6 +2,7 @@
 
 pub mod analyze;
 pub mod data;
+pub mod doctor;
 pub mod imagenet;
 pub mod reproduce;
 pub mod reproduce_slurm;
@@ -34,6 +35,8 @@ pub enum Command {
     Spectra(spectra::SpectraArgs),
     /// Condition numbers and statistics of a trained run's hidden representations and weights.
     Analyze(analyze::AnalyzeArgs),
+    /// Whether this binary can use CUDA: compiled in, available, device count.
+    Doctor(doctor::DoctorArgs),
 }
 
 impl Cli {
@@ -45,6 +48,7 @@ impl Cli {
             Command::Train(args) => args.run(),
             Command::Spectra(args) => args.run(),
             Command::Analyze(args) => args.run(),
+            Command::Doctor(args) => args.run(),
         }
     }
 }

@@ -92,6 +92,7 @@ pub struct ReproduceArgs {
 
 impl ReproduceArgs {
     pub fn run(self) -> anyhow::Result<ExitCode> {
+        super::doctor::warn_if_auto_misses_gpu(self.device == DeviceChoice::Auto);
         let options = self.options();
         if self.status {
             return slurm::status::print_status(&options);

@@ -6,8 +6,8 @@ use deepskip_data::{DataSource, DatasetName};
 use deepskip_models::{BnStats, Precision};
 use deepskip_report::schema::{BnOverflow, RunState};
 use deepskip_train::{
-    ImagenetFolders, LrSchedule, RunOptions, TrainConfig, Warmup, IMAGENET_DECAY_EVERY,
-    IMAGENET_REFERENCE_BATCH,
+    BatchSource, ImagenetFolders, LrSchedule, RunOptions, RunOutcome, SmallImages, TrainConfig,
+    Warmup, WarmupCoverage, IMAGENET_DECAY_EVERY, IMAGENET_REFERENCE_BATCH,
 };
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -179,9 +179,26 @@ impl TrainArgs {
         }
     }
 
+    fn train_on(
+        &self,
+        config: &TrainConfig,
+        source: &dyn BatchSource,
+        options: &RunOptions,
+    ) -> anyhow::Result<RunOutcome> {
+        if let Some(coverage) = deepskip_train::warmup_coverage(config, source)? {
+            if let Some(warning) = warmup_warning(coverage, config.lr) {
+                eprintln!("{warning}");
+            }
+        }
+        Ok(deepskip_train::train_from(
+            config, source, &self.out, options,
+        )?)
+    }
+
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let config = self.config();
         config.validate()?;
+        super::doctor::warn_if_auto_misses_gpu(self.device == "auto");
         let options = RunOptions {
             resume: self.resume,
             interrupt: Some(crate::interrupt::interrupt_flag()),
@@ -191,14 +208,14 @@ impl TrainArgs {
             Some(root) => {
                 let folders = ImagenetFolders::open(&root, &config)
                     .with_context(|| format!("opening ImageNet folders {}", root.display()))?;
-                deepskip_train::train_from(&config, &folders, &self.out, &options)?
+                self.train_on(&config, &folders, &options)?
             }
             None => {
                 let name: DatasetName = self.dataset.parse()?;
                 let source = DataSource::from_env(self.data_dir.clone());
                 let dataset = deepskip_data::load(&name, &source)
                     .with_context(|| format!("loading data set {name}"))?;
-                deepskip_train::train(&config, &dataset, &self.out, &options)?
+                self.train_on(&config, &SmallImages::new(&config, &dataset), &options)?
             }
         };
         let s = &outcome.status;
@@ -243,6 +260,32 @@ pub fn bn_overflow_warning(o: &BnOverflow) -> String {
     )
 }
 
+/// Warm-ups covering at least this share of the run get a warning: the `--lr` asked for is
+/// then barely (or never) used.
+const WARMUP_WARNING_SHARE: f64 = 0.5;
+
+/// The warning for a warm-up that takes most or all of the run, naming the way out.
+fn warmup_warning(coverage: WarmupCoverage, lr: f64) -> Option<String> {
+    if coverage.fraction() < WARMUP_WARNING_SHARE {
+        return None;
+    }
+    let effect = if coverage.covers_whole_run() {
+        format!("--lr {lr:e} is never used")
+    } else {
+        format!(
+            "--lr {lr:e} is used for only the last {} step(s)",
+            coverage.total_steps - coverage.warmup_steps
+        )
+    };
+    Some(format!(
+        "warning: the warm-up covers {:.0}% of this run ({} of {} steps), so {effect}; pass \
+         --no-warmup to train at --lr from the first step",
+        100.0 * coverage.fraction(),
+        coverage.warmup_steps,
+        coverage.total_steps
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,6 +295,23 @@ mod tests {
     struct Wrapper {
         #[command(flatten)]
         args: TrainArgs,
+    }
+
+    #[test]
+    fn a_warmup_covering_most_of_the_run_is_warned_about_naming_the_flag() {
+        let whole = Warmup::default().coverage(20);
+        let warning = warmup_warning(whole, 1e6).unwrap();
+        assert!(
+            warning.contains("100% of this run (20 of 20 steps)"),
+            "{warning}"
+        );
+        assert!(warning.contains("never used") && warning.contains("--no-warmup"));
+        let most = warmup_warning(Warmup::default().coverage(469), 0.1).unwrap();
+        assert!(most.contains("last 69 step(s)"), "{most}");
+        assert_eq!(
+            warmup_warning(Warmup::default().coverage(78_200), 0.1),
+            None
+        );
     }
 
     #[test]
