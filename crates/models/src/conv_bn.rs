@@ -8,6 +8,7 @@ use tch::{nn, nn::ModuleT, Tensor};
 pub(crate) struct ConvBn {
     conv: nn::Conv2D,
     bn: nn::BatchNorm,
+    groups: usize,
 }
 
 impl ConvBn {
@@ -22,7 +23,8 @@ impl ConvBn {
             config,
         );
         let bn = nn::batch_norm2d(p / "bn", plan.out_channels, batch_norm_config());
-        ConvBn { conv, bn }
+        let groups = usize::try_from(plan.groups).expect("validated specs have positive groups");
+        ConvBn { conv, bn, groups }
     }
 
     /// conv then BN, no activation (the last conv of a block adds the shortcut first).
@@ -37,6 +39,11 @@ impl ConvBn {
 
     pub fn weight(&self) -> &Tensor {
         &self.conv.ws
+    }
+
+    /// The convolution's group count (1 for a dense convolution).
+    pub fn groups(&self) -> usize {
+        self.groups
     }
 }
 
