@@ -59,11 +59,16 @@ pub fn steps(extra_test_args: &[String]) -> Vec<Step> {
 pub fn run(args: &TestArgs, env: &BuildEnv) -> Result<()> {
     let mut failed = Vec::new();
     let mut summary = Vec::new();
+    let numpy_python = numpy_python(env);
     for step in steps(&args.cargo_test_args) {
         let started = Instant::now();
         let mut command = cmd::cargo();
         command.args(&step.cargo_args);
         env.apply(&mut command);
+        if let Some(python) = &numpy_python {
+            // The NumPy agreement test of deepskip-spectra compares with this interpreter.
+            command.env("DEEPSKIP_PYTHON", python);
+        }
         eprintln!("xtask test: {}", cmd::display(&command));
         let outcome = match cmd::run(&mut command) {
             Ok(status) if status.success() => "ok".to_string(),
@@ -104,5 +109,18 @@ mod tests {
             steps[2].cargo_args,
             ["test", "--workspace", "-p", "deepskip-spectra"]
         );
+    }
+}
+
+/// The provisioned venv's python with numpy (installed when missing), for the NumPy agreement
+/// test; `None` (the test then skips, saying why) when there is no venv or no way to install.
+fn numpy_python(env: &BuildEnv) -> Option<std::path::PathBuf> {
+    let python = crate::bench::sides::venv_python(&env.libtorch)?;
+    match crate::bench::ensure_numpy(&python) {
+        Ok(()) => Some(python),
+        Err(err) => {
+            eprintln!("xtask test: no numpy for the NumPy agreement test: {err:#}");
+            None
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! `deepskip analyze` on a run trained here for two steps on a tiny generated IDX data set:
 //! the three analysis files appear with one row per layer, in one pass and in chunks.
 
-use deepskip_report::schema::{LayerConditionRow, LayerStatsFile};
+use deepskip_report::schema::{LayerConditionRow, LayerStatsFile, ModeConditionRow};
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -99,6 +99,44 @@ fn analyze_writes_condition_csvs_and_stats_for_every_layer() {
         stats.activations[0].stats.count as usize,
         12 * hidden[0].shape[3..].parse::<usize>().unwrap()
     );
+
+    // Every full spectrum is stored; re-thresholding them gives the table of a fresh analysis
+    // at that tolerance, and back.
+    assert!(analysis.join("spectra.safetensors").is_file());
+    assert!(hidden.iter().all(|r| r.tolerance == "data-precision"));
+    let tables = || {
+        (
+            rows(&analysis.join("hidden_condition.csv")),
+            rows(&analysis.join("weight_condition.csv")),
+        )
+    };
+    let rethreshold = |extra: &[&str]| {
+        let mut args = vec!["analyze", "--run", run_s, "--from-spectra"];
+        args.extend_from_slice(extra);
+        ok(&deepskip(&args));
+    };
+    rethreshold(&["--tolerance", "numpy-f32"]);
+    let from_spectra = tables();
+    assert!(from_spectra.0.iter().all(|r| r.tolerance == "numpy-f32"));
+    analyze_12_samples(
+        run_s,
+        &["--bn", "running", "--tolerance", "numpy-f32", "--view", "modes"],
+    );
+    assert_eq!(from_spectra, tables());
+    rethreshold(&[]);
+    assert_eq!(tables(), (hidden.clone(), weights.clone()));
+    // The HOSVD view: every mode of each N x C x H x W layer (4), two of the 12 x 10 logits;
+    // mode 1 is the main table's matrix.
+    let modes: Vec<ModeConditionRow> = csv::Reader::from_path(analysis.join("hidden_modes.csv"))
+        .unwrap()
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(modes.len(), 7 * 4 + 2);
+    for m in modes.iter().filter(|m| m.mode == 1) {
+        let main = &from_spectra.0[m.layer - 1];
+        assert_eq!((&m.shape, m.rank), (&main.shape, main.rank), "layer {}", m.layer);
+    }
 
     // In chunks (layers grouped, one pass per group) the numbers are the same.
     let first = hidden.clone();

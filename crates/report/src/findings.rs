@@ -3,7 +3,7 @@
 
 use crate::paper_reference::{chance_accuracy, dataset_label, model_label};
 use crate::results::{Results, RunResult};
-use crate::schema::{LayerConditionRow, RunState};
+use crate::schema::{LayerConditionRow, LayerStatus, RunState};
 use crate::tables::SeedSpread;
 
 /// Where a model's hidden representations are singular (κ = ∞).
@@ -19,6 +19,8 @@ pub struct Singularity {
     pub singular_from: Option<usize>,
     /// Median of the finite condition numbers.
     pub median_finite_kappa: Option<f64>,
+    /// Of the singular layers, those with NaN/inf values (no singular values at all).
+    pub non_finite: usize,
 }
 
 impl Singularity {
@@ -26,7 +28,7 @@ impl Singularity {
         let mut sorted: Vec<&LayerConditionRow> = rows.iter().collect();
         sorted.sort_by_key(|r| r.layer);
         fn singular(r: &&LayerConditionRow) -> bool {
-            r.kappa.is_infinite()
+            r.is_singular()
         }
         let singular_from = sorted
             .iter()
@@ -45,6 +47,10 @@ impl Singularity {
             first_singular: sorted.iter().find(|r| singular(r)).map(|r| r.layer),
             singular_from,
             median_finite_kappa: finite.get(finite.len() / 2).copied(),
+            non_finite: sorted
+                .iter()
+                .filter(|r| r.status == Some(LayerStatus::NonFinite))
+                .count(),
         }
     }
 }
@@ -114,16 +120,28 @@ fn singularity_sentence(model: &str, s: &Singularity) -> Option<String> {
         ),
         (Some(first), Some(from)) if from == first => format!(
             "{name}'s hidden representation is singular (κ = ∞) from layer {from} on \
-             ({} of {} analysed layers).",
-            s.singular, s.analysed
+             ({} of {} analysed layers{}).",
+            s.singular,
+            s.analysed,
+            non_finite_note(s)
         ),
         (Some(first), _) => format!(
-            "{name}'s hidden representation is singular (κ = ∞) at {} of {} analysed layers, \
+            "{name}'s hidden representation is singular (κ = ∞) at {} of {} analysed layers{}, \
              first at layer {first}.",
-            s.singular, s.analysed
+            s.singular,
+            s.analysed,
+            non_finite_note(s)
         ),
     };
     Some(text)
+}
+
+fn non_finite_note(s: &Singularity) -> String {
+    if s.non_finite == 0 {
+        String::new()
+    } else {
+        format!("; {} of them hold NaN/inf values", s.non_finite)
+    }
 }
 
 /// The representative run of a model for per-layer statements: lowest seed with analysis.
@@ -210,6 +228,7 @@ mod tests {
             sigma_min: 1.0 / kappa,
             kappa,
             rank: 8,
+            ..LayerConditionRow::default()
         }
     }
 
@@ -231,5 +250,15 @@ mod tests {
         assert_eq!(never.median_finite_kappa, Some(20.0));
         let all = Singularity::of(&[row(1, inf), row(2, inf)]);
         assert_eq!(all.singular_from, Some(1));
+    }
+
+    #[test]
+    fn a_non_finite_layer_counts_as_singular_never_as_regular() {
+        let mut diverged = row(2, f64::NAN);
+        diverged.status = Some(crate::schema::LayerStatus::NonFinite);
+        let s = Singularity::of(&[row(1, 10.0), diverged, row(3, f64::INFINITY)]);
+        assert_eq!((s.singular, s.first_singular), (2, Some(2)));
+        assert_eq!((s.singular_from, s.non_finite), (Some(2), 1));
+        assert_eq!(s.median_finite_kappa, Some(10.0));
     }
 }

@@ -7,15 +7,18 @@ use super::TensorData;
 use anyhow::Context;
 use deepskip_data::{eval_batches, ImageSet, Normalization};
 use deepskip_models::{LayerSelection, Network};
-use deepskip_report::schema::{LayerConditionRow, LayerStatsRecord};
-use deepskip_spectra::{HiddenRepresentation, ManyLayers};
+use super::modes::mode_rows;
+use deepskip_report::schema::{LayerStatsRecord, ModeConditionRow};
+use deepskip_spectra::{HiddenRepresentation, LayerSpectrum, ManyLayers, Tolerance};
 use std::sync::Arc;
 use tch::Device;
 
-/// Condition numbers and activation statistics of the tapped layers, in layer order.
+/// Full spectra and activation statistics of the tapped layers, in layer order.
 #[derive(Debug, Default)]
 pub struct HiddenAnalysis {
-    pub rows: Vec<LayerConditionRow>,
+    pub spectra: Vec<LayerSpectrum>,
+    /// The per-mode (HOSVD) rows, when asked for.
+    pub modes: Vec<ModeConditionRow>,
     pub stats: Vec<LayerStatsRecord>,
 }
 
@@ -39,7 +42,8 @@ pub struct ForwardPass {
     pub bn: BnStatistics,
 }
 
-/// Runs `samples` through `network` and analyses every selected layer.
+/// Runs `samples` through `network` and analyses every selected layer; with `modes` =
+/// `Some(tolerance)` also every mode unfolding (the HOSVD view) under that tolerance.
 ///
 /// With [`BnStatistics::Batch`] all samples go through in one pass (the statistics are over
 /// all of them); the running statistics this updates are never saved.
@@ -54,6 +58,7 @@ pub fn analyse_hidden(
     pass: ForwardPass,
     selection: &LayerSelection,
     many: &ManyLayers,
+    modes: Option<Tolerance>,
 ) -> anyhow::Result<HiddenAnalysis> {
     anyhow::ensure!(
         pass.bn == BnStatistics::Running || pass.chunk >= samples.len(),
@@ -84,12 +89,12 @@ pub fn analyse_hidden(
             &mut |layer| {
                 pending.push(layer);
                 if pending.len() >= group {
-                    analyse_group(std::mem::take(&mut pending), many, &mut out);
+                    analyse_group(std::mem::take(&mut pending), many, modes, &mut out);
                 }
                 Ok(())
             },
         )?;
-        analyse_group(pending, many, &mut out);
+        analyse_group(pending, many, modes, &mut out);
     } else {
         for indices in selected.chunks(group) {
             let only = LayerSelection::Only(indices.to_vec());
@@ -108,10 +113,11 @@ pub fn analyse_hidden(
                     }
                 },
             )?;
-            analyse_group(gathered, many, &mut out);
+            analyse_group(gathered, many, modes, &mut out);
         }
     }
-    out.rows.sort_by_key(|r| r.layer);
+    out.spectra.sort_by_key(|r| r.layer);
+    out.modes.sort_by_key(|r| (r.layer, r.mode));
     out.stats.sort_by_key(|r| r.layer);
     Ok(out)
 }
@@ -147,6 +153,7 @@ fn forward_chunks(
                                 index: tap.index,
                                 name: tap.name.to_owned(),
                                 data,
+                                groups: 1,
                             })
                         });
                     if let Err(err) = handled {
@@ -162,15 +169,30 @@ fn forward_chunks(
     Ok(())
 }
 
-/// Condition numbers and statistics of a group of layers; the group's buffers are dropped on
+/// Spectra and statistics of a group of layers; the group's buffers are dropped on
 /// return.
-fn analyse_group(layers: Vec<LayerValues>, many: &ManyLayers, out: &mut HiddenAnalysis) {
+fn analyse_group(
+    layers: Vec<LayerValues>,
+    many: &ManyLayers,
+    modes: Option<Tolerance>,
+    out: &mut HiddenAnalysis,
+) {
+    if let Some(tolerance) = modes {
+        for l in &layers {
+            match HiddenRepresentation::new(&l.data.values, &l.data.shape) {
+                Ok(rep) => out
+                    .modes
+                    .extend(mode_rows(l.index, &l.name, &rep, tolerance)),
+                Err(err) => eprintln!("warning: layer {}: no mode view: {err}", l.index),
+            }
+        }
+    }
     analyse_layers(
         &layers,
-        HiddenRepresentation::new,
+        |l| HiddenRepresentation::new(&l.data.values, &l.data.shape),
         "activation",
         many,
-        &mut out.rows,
+        &mut out.spectra,
         &mut out.stats,
     );
 }

@@ -61,6 +61,13 @@ pub struct ReproduceArgs {
     /// Let the `paper` profile run on a CPU (weeks of compute).
     #[arg(long)]
     pub allow_cpu: bool,
+    /// Rank tolerance of the analysis tables: data-precision (default), numpy-f32,
+    /// relative:R or absolute:A (see `deepskip analyze --help`).
+    #[arg(long, default_value = "data-precision")]
+    pub tolerance: deepskip_spectra::Tolerance,
+    /// Views of the hidden representations: flattened, or modes (also the HOSVD view).
+    #[arg(long, value_enum, default_value = "flattened")]
+    pub view: crate::analysis::RepresentationView,
 }
 
 impl ReproduceArgs {
@@ -80,6 +87,8 @@ impl ReproduceArgs {
             data_dir: self.data_dir,
             force: self.force,
             allow_cpu: self.allow_cpu,
+            tolerance: self.tolerance,
+            view: self.view,
         };
         reproduction::reproduce(options)
     }

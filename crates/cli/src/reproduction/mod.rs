@@ -34,6 +34,10 @@ pub struct ReproductionOptions {
     pub data_dir: Option<PathBuf>,
     pub force: bool,
     pub allow_cpu: bool,
+    /// The rank tolerance of the analysis tables.
+    pub tolerance: deepskip_spectra::Tolerance,
+    /// Views of the hidden representations the analysis computes.
+    pub view: crate::analysis::RepresentationView,
 }
 
 /// `results/<profile>/` under the workspace root (the nearest directory upwards whose

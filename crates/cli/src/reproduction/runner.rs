@@ -27,6 +27,8 @@ struct RunContext<'a> {
     imagenet: Option<&'a Path>,
     interrupt: Arc<AtomicBool>,
     total: usize,
+    tolerance: deepskip_spectra::Tolerance,
+    view: crate::analysis::RepresentationView,
 }
 
 /// Trains and analyses every run, then writes `summary.json` and the report.
@@ -52,6 +54,8 @@ pub fn run_reproduction(
         imagenet: options.imagenet.as_deref(),
         interrupt,
         total: runs.len(),
+        tolerance: options.tolerance,
+        view: options.view,
     };
     let outcomes = run_on_pool(&ctx, pool, runs);
 
@@ -204,7 +208,14 @@ fn execute(
             });
         };
         println!("{tag}: analysing");
-        match steps::analyze(&run_dir, run.recipe.analysis_samples, dataset, device) {
+        match steps::analyze(
+            &run_dir,
+            run.recipe.analysis_samples,
+            dataset,
+            device,
+            ctx.tolerance,
+            ctx.view,
+        ) {
             Ok(()) => {
                 record.analyzed = true;
                 record.write(&run_dir)?;
