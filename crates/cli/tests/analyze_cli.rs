@@ -120,7 +120,14 @@ fn analyze_writes_condition_csvs_and_stats_for_every_layer() {
     assert!(from_spectra.0.iter().all(|r| r.tolerance == "numpy-f32"));
     analyze_12_samples(
         run_s,
-        &["--bn", "running", "--tolerance", "numpy-f32", "--view", "modes"],
+        &[
+            "--bn",
+            "running",
+            "--tolerance",
+            "numpy-f32",
+            "--view",
+            "modes",
+        ],
     );
     assert_eq!(from_spectra, tables());
     rethreshold(&[]);
@@ -135,7 +142,12 @@ fn analyze_writes_condition_csvs_and_stats_for_every_layer() {
     assert_eq!(modes.len(), 7 * 4 + 2);
     for m in modes.iter().filter(|m| m.mode == 1) {
         let main = &from_spectra.0[m.layer - 1];
-        assert_eq!((&m.shape, m.rank), (&main.shape, main.rank), "layer {}", m.layer);
+        assert_eq!(
+            (&m.shape, m.rank),
+            (&main.shape, main.rank),
+            "layer {}",
+            m.layer
+        );
     }
 
     // In chunks (layers grouped, one pass per group) the numbers are the same.

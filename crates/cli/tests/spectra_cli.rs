@@ -74,7 +74,11 @@ fn both_orders_and_both_dtypes_give_the_same_answer() {
             (v["numerical_rank"].as_u64(), v["full_rank"].as_bool()),
             (Some(2), Some(true))
         );
-        assert_eq!(v["singular_values"], serde_json::json!([8.0, 2.0]), "{name}");
+        assert_eq!(
+            v["singular_values"],
+            serde_json::json!([8.0, 2.0]),
+            "{name}"
+        );
         assert_eq!(v["tolerance"], "data-precision");
         // ||A||_F^2 / sigma_max^2 = 68 / 64.
         assert_eq!(v["stable_rank"], 1.0625);
@@ -96,7 +100,10 @@ fn rank_deficient_matrix_reports_the_string_inf_and_tolerance_changes_the_rank()
     let near = dir.path().join("near.npy");
     write(&near, &array![[1.0_f64, 0.0], [0.0, 1e-4]]);
     assert_eq!(json(&near, &[])["kappa"], 1e4);
-    assert_eq!(json(&near, &["--tolerance", "relative:1e-3"])["kappa"], "inf");
+    assert_eq!(
+        json(&near, &["--tolerance", "relative:1e-3"])["kappa"],
+        "inf"
+    );
     assert_eq!(json(&near, &["--tolerance", "absolute:1e-5"])["kappa"], 1e4);
     // In f32 a kappa of 1e4 at 2 x 2 is finite under both rules; a 2 x 40,000 f32 matrix with
     // kappa 1e3 is singular under numpy's rule only (40,000 * 1.2e-7 = 4.8e-3 > 1e-3).
@@ -107,7 +114,10 @@ fn rank_deficient_matrix_reports_the_string_inf_and_tolerance_changes_the_rank()
     write(&wide, &a);
     assert_eq!(json(&wide, &[])["numerical_rank"], 2);
     let numpy = json(&wide, &["--tolerance", "numpy-f32"]);
-    assert_eq!((numpy["kappa"].as_str(), numpy["tolerance"].as_str()), (Some("inf"), Some("numpy-f32")));
+    assert_eq!(
+        (numpy["kappa"].as_str(), numpy["tolerance"].as_str()),
+        (Some("inf"), Some("numpy-f32"))
+    );
     let bad = deepskip(&["spectra", wide.to_str().unwrap(), "--tolerance", "numpy"]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("relative:R"));

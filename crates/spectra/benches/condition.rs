@@ -63,7 +63,9 @@ fn main() {
         let start = Instant::now();
         for (k, result) in many.spectra(&reps).into_iter().enumerate() {
             let spectrum = result.expect("random matrices are finite");
-            let c = spectrum.condition_number(Tolerance::DataPrecision).expect("analysed");
+            let c = spectrum
+                .condition_number(Tolerance::DataPrecision)
+                .expect("analysed");
             let m = spectrum.measures().expect("analysed");
             let cm = spectrum.centred_measures().expect("analysed");
             assert!(c.kappa >= 1.0 && m.stable_rank >= 1.0 && cm.effective_rank >= 1.0);

@@ -31,8 +31,8 @@ use crate::error::{Result, SpectraError};
 use crate::matrix::promote;
 use crate::reduction::{reduce_to_triangle, worth_reducing};
 use crate::singular_values::lapack_singular_values;
-use ndarray::{Array2, ArrayView2};
 use crate::tolerance::Tolerance;
+use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 /// Condition number, extreme singular values and numerical rank of one matrix.

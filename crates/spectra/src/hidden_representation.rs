@@ -2,13 +2,13 @@
 //! paper.md, and the per-mode (HOSVD) unfoldings as a second view.
 
 use crate::condition_number::ConditionNumber;
-use crate::tolerance::Tolerance;
 use crate::element::Precision;
 use crate::error::Result;
 use crate::matrix::{
     check_unfoldable, flattened, promote, unfolded_condition_number, unfolded_spectrum,
 };
 use crate::spectrum::Spectrum;
+use crate::tolerance::Tolerance;
 use ndarray::{ArrayView2, ArrayViewD, Axis, IxDyn};
 
 /// One layer's output for N samples: `data` in row-major order with `shape` `[N, ...]`

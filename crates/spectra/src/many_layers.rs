@@ -15,10 +15,10 @@
 //! [`ManyLayers::threads`] to override.
 
 use crate::condition_number::ConditionNumber;
-use crate::tolerance::Tolerance;
 use crate::error::Result;
 use crate::hidden_representation::HiddenRepresentation;
 use crate::spectrum::Spectrum;
+use crate::tolerance::Tolerance;
 use crate::weight::Weight;
 use rayon::prelude::*;
 

@@ -2,10 +2,10 @@
 //! LAPACK routines factor, with the checks every entry point needs.
 
 use crate::condition_number::ConditionNumber;
-use crate::tolerance::Tolerance;
 use crate::element::{Element, Precision};
-use crate::spectrum::Spectrum;
 use crate::error::{Result, SpectraError};
+use crate::spectrum::Spectrum;
+use crate::tolerance::Tolerance;
 use ndarray::{Array2, ArrayView2};
 
 /// Copies `view` into a new row-major f64 matrix, rejecting empty and non-finite input.

@@ -2,11 +2,11 @@
 //! `deepskip spectra`, through the ndarray-npy crate.
 
 use crate::condition_number::ConditionNumber;
-use crate::tolerance::Tolerance;
 use crate::element::Element;
 use crate::error::{Result, SpectraError};
 use crate::matrix::flattened;
 use crate::spectrum::Spectrum;
+use crate::tolerance::Tolerance;
 use ndarray::{ArrayD, ArrayView2};
 use ndarray_npy::{ReadNpyError, ReadNpyExt};
 use std::io::Cursor;

@@ -161,7 +161,10 @@ impl RunSpectra {
                 .tensor(&name)
                 .map_err(|e| bad(format!("{name}: {e}")))?;
             if view.dtype() != Dtype::F64 {
-                return Err(bad(format!("{name}: dtype {:?}, expected F64", view.dtype())));
+                return Err(bad(format!(
+                    "{name}: dtype {:?}, expected F64",
+                    view.dtype()
+                )));
             }
             Ok(view
                 .data()

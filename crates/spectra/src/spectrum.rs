@@ -12,8 +12,8 @@
 
 use crate::condition_number::ConditionNumber;
 use crate::element::{Element, Precision};
-use crate::matrix::promote;
 use crate::error::Result;
+use crate::matrix::promote;
 use crate::measures::SpectrumMeasures;
 use crate::reduction::{reduce_to_triangle, worth_reducing};
 use crate::singular_values::lapack_singular_values;
@@ -45,7 +45,10 @@ impl Spectrum {
         let (raw, centred) = if cols >= rows && worth_reducing(rows, cols) {
             let r = reduce_to_triangle(a)?;
             let centred = centred_columns(r.t().to_owned());
-            (lapack_singular_values(&r)?, lapack_singular_values(&centred)?)
+            (
+                lapack_singular_values(&r)?,
+                lapack_singular_values(&centred)?,
+            )
         } else {
             let centred = centred_columns(a.clone());
             let raw = singular_values_of(a)?;

@@ -62,8 +62,7 @@ impl Tolerance {
         Ok(match self {
             Tolerance::DataPrecision => {
                 let frobenius = stored.iter().map(|s| s * s).sum::<f64>().sqrt();
-                precision.unit_roundoff() * frobenius
-                    + long_side * f64::EPSILON * largest(stored)
+                precision.unit_roundoff() * frobenius + long_side * f64::EPSILON * largest(stored)
             }
             Tolerance::NumpyF32 => long_side * Precision::F32.epsilon() * sigma_max,
             Tolerance::Relative(r) => checked(r)? * sigma_max,

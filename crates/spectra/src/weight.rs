@@ -12,11 +12,11 @@
 //! the layer's.)
 
 use crate::condition_number::ConditionNumber;
-use crate::tolerance::Tolerance;
 use crate::element::Precision;
 use crate::error::{Result, SpectraError};
 use crate::matrix::{check_unfoldable, flattened, promote};
 use crate::spectrum::Spectrum;
+use crate::tolerance::Tolerance;
 use ndarray::{ArrayView2, Axis};
 
 /// A weight tensor in row-major order with its shape and group count, borrowed.

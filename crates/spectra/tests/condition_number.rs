@@ -35,7 +35,10 @@ fn spectrum_from_1_to_1e12_is_resolved_in_f64_for_every_shape() {
 fn agrees_with_plain_full_svd_to_1e_10_on_well_conditioned_input() {
     // Every shape is long enough to be reduced, so the two sides take different routes.
     for (rows, cols, seed) in [(50, 120, 1), (80, 25, 2), (25, 80, 3), (10, 300, 4)] {
-        assert!(worth_reducing(rows, cols), "{rows}x{cols} would not be reduced");
+        assert!(
+            worth_reducing(rows, cols),
+            "{rows}x{cols} would not be reduced"
+        );
         let a = random(rows, cols, seed);
         let plain = singular_values(&a.view()).unwrap();
         let c = kappa_of(&a);
@@ -95,7 +98,12 @@ fn f32_input_is_thresholded_at_its_rounding_not_at_an_f32_svd_error() {
     // The threshold follows the input's precision: the same matrix in f64 gets one over a
     // million times smaller (there the f64 SVD error term, 60 * 2^-52 * 1e6, dominates).
     let c64 = kappa_of(&with_spectrum(20, 60, &sigma, 13));
-    assert!(c64.tolerance < c.tolerance / 1e6, "{} vs {}", c64.tolerance, c.tolerance);
+    assert!(
+        c64.tolerance < c.tolerance / 1e6,
+        "{} vs {}",
+        c64.tolerance,
+        c.tolerance
+    );
 }
 
 #[test]

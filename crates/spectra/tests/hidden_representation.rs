@@ -27,7 +27,9 @@ fn samples_are_stacked_as_rows_of_n_by_chw() {
 fn mode_unfoldings_match_hand_built_matrices() {
     let t = tensor(2);
     let rep = HiddenRepresentation::new(t.as_slice().unwrap(), t.shape()).unwrap();
-    let modes = rep.mode_condition_numbers(Tolerance::DataPrecision).unwrap();
+    let modes = rep
+        .mode_condition_numbers(Tolerance::DataPrecision)
+        .unwrap();
     assert_eq!(modes.len(), 4);
     let dims: Vec<_> = modes.iter().map(|c| (c.rows, c.cols)).collect();
     assert_eq!(dims, vec![(6, 12), (3, 24), (2, 36), (2, 36)]);
@@ -45,7 +47,9 @@ fn dead_channel_makes_the_channel_mode_singular_and_duplicate_samples_the_sample
     let mut t = tensor(3);
     t.slice_mut(ndarray::s![.., 1, .., ..]).fill(0.0);
     let rep = HiddenRepresentation::new(t.as_slice().unwrap(), t.shape()).unwrap();
-    let modes = rep.mode_condition_numbers(Tolerance::DataPrecision).unwrap();
+    let modes = rep
+        .mode_condition_numbers(Tolerance::DataPrecision)
+        .unwrap();
     assert_eq!(
         (modes[1].numerical_rank, modes[1].kappa),
         (2, f64::INFINITY)

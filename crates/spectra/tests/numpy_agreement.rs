@@ -39,8 +39,14 @@ fn numpy_singular_values(path: &Path) -> Result<Vec<f64>, String> {
 fn singular_values_agree_with_numpy_to_1e_6_relative() {
     let dir = tempfile::tempdir().unwrap();
     let cases: Vec<(&str, Array2<f64>)> = vec![
-        ("wide", with_spectrum(20, 300, &log_spaced(1e3, 1.0, 20), 50)),
-        ("tall", with_spectrum(200, 15, &log_spaced(10.0, 1.0, 15), 51)),
+        (
+            "wide",
+            with_spectrum(20, 300, &log_spaced(1e3, 1.0, 20), 50),
+        ),
+        (
+            "tall",
+            with_spectrum(200, 15, &log_spaced(10.0, 1.0, 15), 51),
+        ),
         ("square", random(40, 40, 52)),
     ];
     for (name, a) in cases {

@@ -38,7 +38,9 @@ fn a_common_mode_is_removed_by_centring() {
     // Centring removes one direction: the smallest centred singular value is a rounding zero
     // at the scale of the raw matrix, which the threshold takes its scale from.
     assert!(s.centred[9] < 1e-12 * s.raw[0]);
-    let c = s.centred_condition_number(Tolerance::DataPrecision).unwrap();
+    let c = s
+        .centred_condition_number(Tolerance::DataPrecision)
+        .unwrap();
     assert_eq!((c.numerical_rank, c.kappa), (9, f64::INFINITY));
 }
 
@@ -49,7 +51,10 @@ fn stable_and_effective_rank_of_known_spectra() {
     assert!(rel_err(effective_rank(&[5.0, 5.0, 5.0, 5.0]), 4.0) < 1e-12);
     // p = (3/4, 1/4): exp(-(0.75 ln 0.75 + 0.25 ln 0.25)) = 1.7548...
     assert!(rel_err(effective_rank(&[3.0, 1.0, 0.0]), 1.754_765_350_5) < 1e-9);
-    assert_eq!((stable_rank(&[0.0, 0.0]), effective_rank(&[0.0])), (0.0, 0.0));
+    assert_eq!(
+        (stable_rank(&[0.0, 0.0]), effective_rank(&[0.0])),
+        (0.0, 0.0)
+    );
 }
 
 #[test]

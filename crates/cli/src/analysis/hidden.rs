@@ -3,11 +3,11 @@
 //! held at a time (never all layers).
 
 use super::layers::{analyse_layers, LayerValues};
+use super::modes::mode_rows;
 use super::TensorData;
 use anyhow::Context;
 use deepskip_data::{eval_batches, ImageSet, Normalization};
 use deepskip_models::{LayerSelection, Network};
-use super::modes::mode_rows;
 use deepskip_report::schema::{LayerStatsRecord, ModeConditionRow};
 use deepskip_spectra::{HiddenRepresentation, LayerSpectrum, ManyLayers, Tolerance};
 use std::sync::Arc;

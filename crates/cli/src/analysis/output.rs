@@ -40,7 +40,15 @@ pub fn analyse_run(
     view: RepresentationView,
 ) -> anyhow::Result<AnalysisSummary> {
     let modes = (view == RepresentationView::Modes).then_some(tolerance);
-    let hidden = analyse_hidden(network, samples, normalization, pass, selection, many, modes)?;
+    let hidden = analyse_hidden(
+        network,
+        samples,
+        normalization,
+        pass,
+        selection,
+        many,
+        modes,
+    )?;
     let (weight_spectra, weight_stats) = analyse_weights(network, selection, many)?;
     let spectra = RunSpectra {
         hidden: hidden.spectra,

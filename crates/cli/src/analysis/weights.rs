@@ -27,8 +27,14 @@ pub fn analyse_weights(
     }
     let mut spectra = Vec::with_capacity(layers.len());
     let mut stats = Vec::with_capacity(layers.len());
-    let unfold = |l: &'_ LayerValues| Weight::grouped(&l.data.values, &l.data.shape, l.groups);
-    analyse_layers(&layers, unfold, "weight", many, &mut spectra, &mut stats);
+    analyse_layers(
+        &layers,
+        |l| Weight::grouped(&l.data.values, &l.data.shape, l.groups),
+        "weight",
+        many,
+        &mut spectra,
+        &mut stats,
+    );
     spectra.sort_by_key(|r| r.layer);
     Ok((spectra, stats))
 }
