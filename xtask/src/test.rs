@@ -91,6 +91,19 @@ pub fn run(args: &TestArgs, env: &BuildEnv) -> Result<()> {
     Ok(())
 }
 
+/// The provisioned venv's python with numpy (installed when missing), for the NumPy agreement
+/// test; `None` (the test then skips, saying why) when there is no venv or no way to install.
+fn numpy_python(env: &BuildEnv) -> Option<std::path::PathBuf> {
+    let python = crate::bench::sides::venv_python(&env.libtorch)?;
+    match crate::bench::ensure_numpy(&python) {
+        Ok(()) => Some(python),
+        Err(err) => {
+            eprintln!("xtask test: no numpy for the NumPy agreement test: {err:#}");
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,18 +122,5 @@ mod tests {
             steps[2].cargo_args,
             ["test", "--workspace", "-p", "deepskip-spectra"]
         );
-    }
-}
-
-/// The provisioned venv's python with numpy (installed when missing), for the NumPy agreement
-/// test; `None` (the test then skips, saying why) when there is no venv or no way to install.
-fn numpy_python(env: &BuildEnv) -> Option<std::path::PathBuf> {
-    let python = crate::bench::sides::venv_python(&env.libtorch)?;
-    match crate::bench::ensure_numpy(&python) {
-        Ok(()) => Some(python),
-        Err(err) => {
-            eprintln!("xtask test: no numpy for the NumPy agreement test: {err:#}");
-            None
-        }
     }
 }
