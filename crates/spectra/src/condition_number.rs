@@ -105,13 +105,7 @@ impl ConditionNumber {
         precision: Precision,
         tolerance: Tolerance,
     ) -> Result<Self> {
-        if sigma.is_empty() {
-            return Err(SpectraError::EmptyMatrix {
-                what: "singular values".to_owned(),
-                rows,
-                cols,
-            });
-        }
+        SpectraError::check_has_values(sigma, rows, cols)?;
         let sigma_max = sigma.iter().copied().fold(0.0_f64, f64::max);
         let sigma_min = sigma.iter().copied().fold(f64::INFINITY, f64::min);
         let threshold = tolerance.threshold_derived(rows, cols, precision, sigma, stored)?;

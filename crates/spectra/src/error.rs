@@ -93,5 +93,20 @@ pub enum SpectraError {
     NoFiniteValues { what: String, total: usize },
 }
 
+impl SpectraError {
+    /// An empty spectrum (of a `rows x cols` matrix) is refused: there is nothing to measure.
+    pub(crate) fn check_has_values(sigma: &[f64], rows: usize, cols: usize) -> Result<()> {
+        if sigma.is_empty() {
+            Err(SpectraError::EmptyMatrix {
+                what: "singular values".to_owned(),
+                rows,
+                cols,
+            })
+        } else {
+            Ok(())
+        }
+    }
+}
+
 /// Shorthand for results of this crate.
 pub type Result<T, E = SpectraError> = std::result::Result<T, E>;

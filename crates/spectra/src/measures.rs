@@ -30,13 +30,7 @@ impl SpectrumMeasures {
         (rows, cols): (usize, usize),
         precision: Precision,
     ) -> Result<Self> {
-        if sigma.is_empty() {
-            return Err(SpectraError::EmptyMatrix {
-                what: "singular values".to_owned(),
-                rows,
-                cols,
-            });
-        }
+        SpectraError::check_has_values(sigma, rows, cols)?;
         let rank = |tolerance: Tolerance| -> Result<usize> {
             let threshold = tolerance.threshold_derived(rows, cols, precision, sigma, stored)?;
             Ok(sigma.iter().filter(|&&s| s > threshold).count())
