@@ -10,7 +10,7 @@ mod condition;
 mod machine;
 mod output;
 mod pipeline;
-mod sides;
+pub(crate) mod sides;
 mod stats;
 mod train;
 
@@ -297,7 +297,7 @@ fn notes(training: &[Value], analysis: &[Value], pipeline: &Value) -> Vec<String
 }
 
 /// Installs numpy into the reference venv when it lacks it (the analysis comparison needs it).
-fn ensure_numpy(python: &Path) -> Result<()> {
+pub(crate) fn ensure_numpy(python: &Path) -> Result<()> {
     let probe = Command::new(python).args(["-c", "import numpy"]).output();
     match probe {
         Ok(out) if out.status.success() => return Ok(()),

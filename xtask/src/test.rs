@@ -102,12 +102,17 @@ pub fn run(args: &TestArgs, env: &BuildEnv) -> Result<()> {
     let overrides = data_path_overrides()?;
     let mut failed = Vec::new();
     let mut summary = Vec::new();
+    let numpy_python = numpy_python(env);
     for step in steps(&args.cargo_test_args) {
         let started = Instant::now();
         let mut command = cmd::cargo();
         command.args(&step.cargo_args);
         env.apply(&mut command);
         apply_overrides(&mut command, &overrides);
+        if let Some(python) = &numpy_python {
+            // The NumPy agreement test of deepskip-spectra compares with this interpreter.
+            command.env("DEEPSKIP_PYTHON", python);
+        }
         eprintln!("xtask test: {}", cmd::display(&command));
         let outcome = match cmd::run(&mut command) {
             Ok(status) if status.success() => "ok".to_string(),
@@ -128,6 +133,19 @@ pub fn run(args: &TestArgs, env: &BuildEnv) -> Result<()> {
         bail!("failed steps: {}", failed.join(", "));
     }
     Ok(())
+}
+
+/// The provisioned venv's python with numpy (installed when missing), for the NumPy agreement
+/// test; `None` (the test then skips, saying why) when there is no venv or no way to install.
+fn numpy_python(env: &BuildEnv) -> Option<std::path::PathBuf> {
+    let python = crate::bench::sides::venv_python(&env.libtorch)?;
+    match crate::bench::ensure_numpy(&python) {
+        Ok(()) => Some(python),
+        Err(err) => {
+            eprintln!("xtask test: no numpy for the NumPy agreement test: {err:#}");
+            None
+        }
+    }
 }
 
 #[cfg(test)]

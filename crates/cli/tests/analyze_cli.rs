@@ -5,7 +5,7 @@
 
 use deepskip_data::{DataSource, DatasetName};
 use deepskip_models::LayerSelection;
-use deepskip_report::schema::LayerStatsFile;
+use deepskip_report::schema::{LayerStatsFile, ModeConditionRow};
 use deepskip_spectra::{HiddenRepresentation, Tolerance};
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
@@ -55,7 +55,7 @@ fn analyze_all_samples(run: &str, extra: &[&str]) {
 }
 
 /// A CSV row by column name (columns may be added or reordered).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 struct Row(HashMap<String, String>);
 
 impl Row {
@@ -276,6 +276,61 @@ fn analyze_writes_the_condition_numbers_of_the_networks_own_layers() {
         stats.activations[0].stats.count as usize,
         running_taps[0].values.len()
     );
+
+    // Every full spectrum is stored; re-thresholding them gives the table of a fresh analysis
+    // at that tolerance, and back.
+    assert!(analysis.join("spectra.safetensors").is_file());
+    assert!(running
+        .iter()
+        .all(|r| r.text("tolerance") == "data-precision"));
+    let tables = || {
+        (
+            rows(&analysis.join("hidden_condition.csv")),
+            rows(&analysis.join("weight_condition.csv")),
+        )
+    };
+    let rethreshold = |extra: &[&str]| {
+        let mut args = vec!["analyze", "--run", run_s, "--from-spectra"];
+        args.extend_from_slice(extra);
+        ok(&deepskip(&args));
+    };
+    rethreshold(&["--tolerance", "numpy-f32"]);
+    let from_spectra = tables();
+    assert!(from_spectra
+        .0
+        .iter()
+        .all(|r| r.text("tolerance") == "numpy-f32"));
+    analyze_all_samples(
+        run_s,
+        &[
+            "--bn",
+            "running",
+            "--tolerance",
+            "numpy-f32",
+            "--view",
+            "modes",
+        ],
+    );
+    assert_eq!(from_spectra, tables());
+    rethreshold(&[]);
+    assert_eq!(tables(), (running.clone(), weights.clone()));
+    // The HOSVD view: every mode of each N x C x H x W layer (4), two of the 12 x 10 logits;
+    // mode 1 is the main table's matrix.
+    let modes: Vec<ModeConditionRow> = csv::Reader::from_path(analysis.join("hidden_modes.csv"))
+        .unwrap()
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(modes.len(), 7 * 4 + 2);
+    for m in modes.iter().filter(|m| m.mode == 1) {
+        let main = &from_spectra.0[m.layer - 1];
+        assert_eq!(
+            (m.shape.as_str(), m.rank.to_string()),
+            (main.text("shape"), main.text("rank").to_owned()),
+            "layer {}",
+            m.layer
+        );
+    }
 
     // In chunks (layers grouped, one pass per group) the numbers are the same.
     analyze_all_samples(

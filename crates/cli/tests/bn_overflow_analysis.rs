@@ -5,7 +5,7 @@
 use deepskip_cli::analysis::{analyse_hidden, BnStatistics, ForwardPass};
 use deepskip_data::{ImageSet, ImageShape, Normalization};
 use deepskip_models::{LayerSelection, ModelSpec, Network, Precision};
-use deepskip_spectra::ManyLayers;
+use deepskip_spectra::{ManyLayers, Tolerance};
 use std::sync::Arc;
 use tch::{nn, Device};
 
@@ -56,9 +56,11 @@ fn analyse(net: &Network, precision: Precision) -> Vec<deepskip_report::schema::
         pass,
         &LayerSelection::Only(vec![1, 2, 3]),
         &many,
+        None,
     )
     .unwrap()
-    .rows
+    .condition_rows(Tolerance::default())
+    .unwrap()
 }
 
 #[test]

@@ -50,12 +50,17 @@ fn both_orders_and_both_dtypes_give_the_same_answer() {
         assert_eq!(
             keys,
             [
+                "effective_rank",
                 "full_rank",
                 "kappa",
                 "numerical_rank",
                 "shape",
                 "sigma_max",
-                "sigma_min"
+                "sigma_min",
+                "singular_values",
+                "stable_rank",
+                "threshold",
+                "tolerance"
             ],
             "{name}"
         );
@@ -69,11 +74,19 @@ fn both_orders_and_both_dtypes_give_the_same_answer() {
             (v["numerical_rank"].as_u64(), v["full_rank"].as_bool()),
             (Some(2), Some(true))
         );
+        assert_eq!(
+            v["singular_values"],
+            serde_json::json!([8.0, 2.0]),
+            "{name}"
+        );
+        assert_eq!(v["tolerance"], "data-precision");
+        // ||A||_F^2 / sigma_max^2 = 68 / 64.
+        assert_eq!(v["stable_rank"], 1.0625);
     }
 }
 
 #[test]
-fn rank_deficient_matrix_reports_the_string_inf_and_tol_changes_the_rank() {
+fn rank_deficient_matrix_reports_the_string_inf_and_tolerance_changes_the_rank() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("r.npy");
     write(&path, &array![[1.0_f64, 2.0], [2.0, 4.0], [0.0, 0.0]]);
@@ -87,7 +100,27 @@ fn rank_deficient_matrix_reports_the_string_inf_and_tol_changes_the_rank() {
     let near = dir.path().join("near.npy");
     write(&near, &array![[1.0_f64, 0.0], [0.0, 1e-4]]);
     assert_eq!(json(&near, &[])["kappa"], 1e4);
-    assert_eq!(json(&near, &["--tol", "1e-3"])["kappa"], "inf");
+    assert_eq!(
+        json(&near, &["--tolerance", "relative:1e-3"])["kappa"],
+        "inf"
+    );
+    assert_eq!(json(&near, &["--tolerance", "absolute:1e-5"])["kappa"], 1e4);
+    // In f32 a kappa of 1e4 at 2 x 2 is finite under both rules; a 2 x 40,000 f32 matrix with
+    // kappa 1e3 is singular under numpy's rule only (40,000 * 1.2e-7 = 4.8e-3 > 1e-3).
+    let wide = dir.path().join("wide.npy");
+    let mut a = Array2::<f32>::zeros((2, 40_000));
+    a[[0, 0]] = 1.0;
+    a[[1, 1]] = 1e-3;
+    write(&wide, &a);
+    assert_eq!(json(&wide, &[])["numerical_rank"], 2);
+    let numpy = json(&wide, &["--tolerance", "numpy-f32"]);
+    assert_eq!(
+        (numpy["kappa"].as_str(), numpy["tolerance"].as_str()),
+        (Some("inf"), Some("numpy-f32"))
+    );
+    let bad = deepskip(&["spectra", wide.to_str().unwrap(), "--tolerance", "numpy"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("relative:R"));
 }
 
 #[test]

@@ -12,6 +12,7 @@ pub(crate) struct ConvBn {
     bn: nn::BatchNorm,
     /// `bn`'s configuration (tch keeps its copy private), for the explicit batch-norm calls.
     bn_config: nn::BatchNormConfig,
+    groups: usize,
 }
 
 impl ConvBn {
@@ -27,10 +28,12 @@ impl ConvBn {
         );
         let bn_config = batch_norm_config();
         let bn = nn::batch_norm2d(p / "bn", plan.out_channels, bn_config);
+        let groups = usize::try_from(plan.groups).expect("validated specs have positive groups");
         ConvBn {
             conv,
             bn,
             bn_config,
+            groups,
         }
     }
 
@@ -52,6 +55,11 @@ impl ConvBn {
 
     pub fn weight(&self) -> &Tensor {
         &self.conv.ws
+    }
+
+    /// The convolution's group count (1 for a dense convolution).
+    pub fn groups(&self) -> usize {
+        self.groups
     }
 
     /// libtorch's batch norm, keeping the statistics it computes for the health record.

@@ -157,15 +157,16 @@ impl Network {
 
     /// Each weighted layer's weight in the numbering of [`Network::layers`].
     pub fn layer_weights(&self) -> Vec<LayerWeight> {
-        let weights = std::iter::once(self.stem.weight())
+        let weights = std::iter::once((self.stem.weight(), 1))
             .chain(self.blocks.iter().flat_map(ResidualBlock::weights))
-            .chain(std::iter::once(&self.fc.ws));
+            .chain(std::iter::once((&self.fc.ws, 1)));
         weights
             .zip(&self.layers)
-            .map(|(w, info)| LayerWeight {
+            .map(|((w, groups), info)| LayerWeight {
                 index: info.index,
                 name: info.name.clone(),
                 weight: w.shallow_clone(),
+                groups,
             })
             .collect()
     }

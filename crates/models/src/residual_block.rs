@@ -58,7 +58,8 @@ impl ResidualBlock {
         out
     }
 
-    pub fn weights(&self) -> impl Iterator<Item = &Tensor> {
-        self.convs.iter().map(ConvBn::weight)
+    /// Each convolution's kernel with its group count, in forward order.
+    pub fn weights(&self) -> impl Iterator<Item = (&Tensor, usize)> {
+        self.convs.iter().map(|c| (c.weight(), c.groups()))
     }
 }

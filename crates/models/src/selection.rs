@@ -61,4 +61,7 @@ pub struct LayerWeight {
     pub name: String,
     /// A shallow clone sharing storage with the model's variable.
     pub weight: Tensor,
+    /// The convolution's group count: the kernel acts as a block-diagonal operator of
+    /// `groups` blocks `(out/groups) x (in/groups * kh * kw)`; 1 for dense layers.
+    pub groups: usize,
 }

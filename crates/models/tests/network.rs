@@ -287,6 +287,10 @@ fn layer_weights_match_layers_and_share_storage() {
     assert_eq!(weights[0].weight.size(), vec![64, 3, 3, 3]);
     assert_eq!(weights[2].weight.size(), vec![32, 8, 3, 3]);
     assert_eq!(weights[28].weight.size(), vec![10, 256]);
+    // Only the 3x3 convolution of each bottleneck is grouped (cardinality 4).
+    let groups: Vec<usize> = weights[..5].iter().map(|w| w.groups).collect();
+    assert_eq!(groups, vec![1, 1, 4, 1, 1]);
+    assert_eq!(weights[28].groups, 1);
     for (w, l) in weights.iter().zip(net.layers()) {
         assert_eq!((w.index, &w.name), (l.index, &l.name));
     }

@@ -3,7 +3,7 @@
 
 use crate::paper_reference::{chance_accuracy, dataset_label, model_label, paper_table};
 use crate::results::{Results, RunResult};
-use crate::schema::{LayerConditionRow, RunState};
+use crate::schema::{LayerConditionRow, LayerStatus, RunState};
 use crate::tables::SeedSpread;
 
 /// Where a model's hidden representations are singular (κ = ∞).
@@ -24,6 +24,8 @@ pub struct Singularity {
     pub bn_dead: usize,
     /// The first such layer.
     pub first_bn_dead: Option<usize>,
+    /// Of the singular layers, those with NaN/inf values (no singular values at all).
+    pub non_finite: usize,
 }
 
 impl Singularity {
@@ -31,7 +33,7 @@ impl Singularity {
         let mut sorted: Vec<&LayerConditionRow> = rows.iter().collect();
         sorted.sort_by_key(|r| r.layer);
         fn singular(r: &&LayerConditionRow) -> bool {
-            r.kappa.is_infinite()
+            r.is_singular()
         }
         let singular_from = sorted
             .iter()
@@ -52,6 +54,10 @@ impl Singularity {
             median_finite_kappa: finite.get(finite.len() / 2).copied(),
             bn_dead: sorted.iter().filter(|r| r.bn_overflow).count(),
             first_bn_dead: sorted.iter().find(|r| r.bn_overflow).map(|r| r.layer),
+            non_finite: sorted
+                .iter()
+                .filter(|r| r.status == Some(LayerStatus::NonFinite))
+                .count(),
         }
     }
 }
@@ -121,13 +127,17 @@ fn singularity_sentence(model: &str, s: &Singularity) -> Option<String> {
         ),
         (Some(first), Some(from)) if from == first => format!(
             "{name}'s hidden representation is singular (κ = ∞) from layer {from} on \
-             ({} of {} analysed layers).",
-            s.singular, s.analysed
+             ({} of {} analysed layers{}).",
+            s.singular,
+            s.analysed,
+            non_finite_note(s)
         ),
         (Some(first), _) => format!(
-            "{name}'s hidden representation is singular (κ = ∞) at {} of {} analysed layers, \
+            "{name}'s hidden representation is singular (κ = ∞) at {} of {} analysed layers{}, \
              first at layer {first}.",
-            s.singular, s.analysed
+            s.singular,
+            s.analysed,
+            non_finite_note(s)
         ),
     };
     let dead = match s.first_bn_dead {
@@ -152,6 +162,14 @@ fn training_overflow_sentence(model: &str, run: &RunResult) -> String {
             o.first_step, o.first_layer
         ),
         None => format!("While {name} trained, no BN layer's statistics overflowed."),
+    }
+}
+
+fn non_finite_note(s: &Singularity) -> String {
+    if s.non_finite == 0 {
+        String::new()
+    } else {
+        format!("; {} of them hold NaN/inf values", s.non_finite)
     }
 }
 
@@ -288,6 +306,7 @@ mod tests {
             kappa,
             rank: 8,
             bn_overflow: false,
+            ..LayerConditionRow::default()
         }
     }
 
@@ -347,5 +366,15 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("first at layer 2"), "{text}");
+    }
+
+    #[test]
+    fn a_non_finite_layer_counts_as_singular_never_as_regular() {
+        let mut diverged = row(2, f64::NAN);
+        diverged.status = Some(crate::schema::LayerStatus::NonFinite);
+        let s = Singularity::of(&[row(1, 10.0), diverged, row(3, f64::INFINITY)]);
+        assert_eq!((s.singular, s.first_singular), (2, Some(2)));
+        assert_eq!((s.singular_from, s.non_finite), (Some(2), 1));
+        assert_eq!(s.median_finite_kappa, Some(10.0));
     }
 }

@@ -71,6 +71,7 @@ mod tests {
             kappa,
             rank: if kappa.is_infinite() { 1 } else { 4 },
             bn_overflow,
+            ..LayerConditionRow::default()
         }
     }
 

@@ -54,6 +54,18 @@ pub enum SpectraError {
     #[error("invalid tolerance {value}: it must be a finite number >= 0")]
     InvalidTolerance { value: f64 },
 
+    /// A tolerance name that is none of the known rules.
+    #[error("unknown tolerance {text:?}: use data-precision (the default), numpy-f32, relative:R or absolute:A with a number >= 0 (e.g. relative:1e-6)")]
+    UnknownTolerance { text: String },
+
+    /// A grouped weight whose output channels do not split into the groups.
+    #[error("weight of shape {shape:?} cannot have {groups} groups: the output channels must be a positive multiple of the group count")]
+    InvalidGroups { shape: Vec<usize>, groups: usize },
+
+    /// A spectra file that cannot be read back.
+    #[error("{path}: not a readable deepskip spectra file: {message}; rerun the analysis to write it again")]
+    MalformedSpectra { path: PathBuf, message: String },
+
     /// LAPACK failed even after the fallback routine.
     #[error("LAPACK {routine} failed on a {rows}x{cols} matrix: {source}")]
     Lapack {
@@ -79,6 +91,21 @@ pub enum SpectraError {
         "cannot compute statistics of {what}: it has no finite values ({total} values in all)"
     )]
     NoFiniteValues { what: String, total: usize },
+}
+
+impl SpectraError {
+    /// An empty spectrum (of a `rows x cols` matrix) is refused: there is nothing to measure.
+    pub(crate) fn check_has_values(sigma: &[f64], rows: usize, cols: usize) -> Result<()> {
+        if sigma.is_empty() {
+            Err(SpectraError::EmptyMatrix {
+                what: "singular values".to_owned(),
+                rows,
+                cols,
+            })
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// Shorthand for results of this crate.

@@ -1,10 +1,14 @@
 //! A layer's output for N samples as a matrix: N x D with D = C*H*W, the definition of
 //! paper.md, and the per-mode (HOSVD) unfoldings as a second view.
 
-use crate::condition_number::{ConditionNumber, Tolerance};
-use crate::element::Element;
+use crate::condition_number::ConditionNumber;
+use crate::element::Precision;
 use crate::error::Result;
-use crate::matrix::{check_unfoldable, flattened, promote, unfolded_condition_number};
+use crate::matrix::{
+    check_unfoldable, flattened, promote, unfolded_condition_number, unfolded_spectrum,
+};
+use crate::spectrum::Spectrum;
+use crate::tolerance::Tolerance;
 use ndarray::{ArrayView2, ArrayViewD, Axis, IxDyn};
 
 /// One layer's output for N samples: `data` in row-major order with `shape` `[N, ...]`
@@ -37,6 +41,11 @@ impl<'a> HiddenRepresentation<'a> {
         unfolded_condition_number("hidden representation", self.data, self.shape, tolerance)
     }
 
+    /// Both spectra (raw and column-centred) of the N x D matrix.
+    pub fn spectrum(&self) -> Result<Spectrum> {
+        unfolded_spectrum("hidden representation", self.data, self.shape)
+    }
+
     /// One condition number per mode: mode k unfolds the tensor to `shape[k] x (product of the
     /// others)` (mode 1 is the N x CHW matrix above, mode 2 is C x NHW, and so on).
     ///
@@ -55,7 +64,7 @@ impl<'a> HiddenRepresentation<'a> {
                     .expect("an unfolding keeps the element count");
                 ConditionNumber::of_owned(
                     promote(&view, &format!("mode-{} unfolding", mode + 1))?,
-                    <f32 as Element>::EPSILON,
+                    Precision::F32,
                     tolerance,
                 )
             })

@@ -14,9 +14,11 @@
 //! started with `OPENBLAS_NUM_THREADS=1`, in which case one task per core. Use
 //! [`ManyLayers::threads`] to override.
 
-use crate::condition_number::{ConditionNumber, Tolerance};
+use crate::condition_number::ConditionNumber;
 use crate::error::Result;
 use crate::hidden_representation::HiddenRepresentation;
+use crate::spectrum::Spectrum;
+use crate::tolerance::Tolerance;
 use crate::weight::Weight;
 use rayon::prelude::*;
 
@@ -24,17 +26,25 @@ use rayon::prelude::*;
 pub trait LayerMatrix: Sync {
     /// Promotes, factors and drops the matrix.
     fn condition_number(&self, tolerance: Tolerance) -> Result<ConditionNumber>;
+    /// Promotes, factors and drops the matrix, keeping all its singular values.
+    fn spectrum(&self) -> Result<Spectrum>;
 }
 
 impl LayerMatrix for HiddenRepresentation<'_> {
     fn condition_number(&self, tolerance: Tolerance) -> Result<ConditionNumber> {
         HiddenRepresentation::condition_number(self, tolerance)
     }
+    fn spectrum(&self) -> Result<Spectrum> {
+        HiddenRepresentation::spectrum(self)
+    }
 }
 
 impl LayerMatrix for Weight<'_> {
     fn condition_number(&self, tolerance: Tolerance) -> Result<ConditionNumber> {
         Weight::condition_number(self, tolerance)
+    }
+    fn spectrum(&self) -> Result<Spectrum> {
+        Weight::spectrum(self)
     }
 }
 
@@ -49,7 +59,7 @@ impl Default for ManyLayers {
     fn default() -> Self {
         Self {
             threads: default_threads(),
-            tolerance: Tolerance::Default,
+            tolerance: Tolerance::DataPrecision,
         }
     }
 }
@@ -80,17 +90,23 @@ impl ManyLayers {
     /// One result per layer, in the order of `layers`; a failing layer does not stop the
     /// others.
     pub fn condition_numbers<L: LayerMatrix>(&self, layers: &[L]) -> Vec<Result<ConditionNumber>> {
-        let run = || {
-            layers
-                .par_iter()
-                .map(|layer| layer.condition_number(self.tolerance))
-                .collect()
-        };
+        self.map(layers, |layer| layer.condition_number(self.tolerance))
+    }
+
+    /// Every layer's full spectrum, in the order of `layers`; a failing layer does not stop the
+    /// others.
+    pub fn spectra<L: LayerMatrix>(&self, layers: &[L]) -> Vec<Result<Spectrum>> {
+        self.map(layers, LayerMatrix::spectrum)
+    }
+
+    fn map<L: LayerMatrix, T: Send>(
+        &self,
+        layers: &[L],
+        analyse: impl Fn(&L) -> Result<T> + Sync,
+    ) -> Vec<Result<T>> {
+        let run = || layers.par_iter().map(&analyse).collect();
         if self.threads == 1 {
-            return layers
-                .iter()
-                .map(|layer| layer.condition_number(self.tolerance))
-                .collect();
+            return layers.iter().map(&analyse).collect();
         }
         match rayon::ThreadPoolBuilder::new()
             .num_threads(self.threads)

@@ -1,9 +1,11 @@
 //! Promotion of input matrices (any layout, f32 or f64) to the row-major f64 matrices that the
 //! LAPACK routines factor, with the checks every entry point needs.
 
-use crate::condition_number::{ConditionNumber, Tolerance};
-use crate::element::Element;
+use crate::condition_number::ConditionNumber;
+use crate::element::{Element, Precision};
 use crate::error::{Result, SpectraError};
+use crate::spectrum::Spectrum;
+use crate::tolerance::Tolerance;
 use ndarray::{Array2, ArrayView2};
 
 /// Copies `view` into a new row-major f64 matrix, rejecting empty and non-finite input.
@@ -89,5 +91,12 @@ pub fn unfolded_condition_number(
     tolerance: Tolerance,
 ) -> Result<ConditionNumber> {
     let view = ArrayView2::from_shape(flattened(shape, 0), data).expect("length checked");
-    ConditionNumber::of_owned(promote(&view, what)?, <f32 as Element>::EPSILON, tolerance)
+    ConditionNumber::of_owned(promote(&view, what)?, Precision::F32, tolerance)
+}
+
+/// Both spectra of a checked row-major f32 tensor unfolded to
+/// `shape[0] x (product of the rest)`.
+pub fn unfolded_spectrum(what: &str, data: &[f32], shape: &[usize]) -> Result<Spectrum> {
+    let view = ArrayView2::from_shape(flattened(shape, 0), data).expect("length checked");
+    Spectrum::of_owned(promote(&view, what)?, Precision::F32)
 }

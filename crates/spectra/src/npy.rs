@@ -1,10 +1,12 @@
 //! Reading `.npy` arrays of f32 or f64 (C or Fortran order, any rank >= 2) for
 //! `deepskip spectra`, through the ndarray-npy crate.
 
-use crate::condition_number::{ConditionNumber, Tolerance};
+use crate::condition_number::ConditionNumber;
 use crate::element::Element;
 use crate::error::{Result, SpectraError};
 use crate::matrix::flattened;
+use crate::spectrum::Spectrum;
+use crate::tolerance::Tolerance;
 use ndarray::{ArrayD, ArrayView2};
 use ndarray_npy::{ReadNpyError, ReadNpyExt};
 use std::io::Cursor;
@@ -62,8 +64,8 @@ impl NpyArray {
     /// The element type's name: `f32` or `f64`.
     pub fn dtype(&self) -> &'static str {
         match self.data {
-            NpyData::F32(_) => f32::NAME,
-            NpyData::F64(_) => f64::NAME,
+            NpyData::F32(_) => f32::PRECISION.name(),
+            NpyData::F64(_) => f64::PRECISION.name(),
         }
     }
 
@@ -78,6 +80,16 @@ impl NpyArray {
         match &self.data {
             NpyData::F32(v) => ConditionNumber::of(&matrix(shape, v), tolerance),
             NpyData::F64(v) => ConditionNumber::of(&matrix(shape, v), tolerance),
+        }
+    }
+
+    /// Both spectra (raw and column-centred) of the N x rest matrix, in f64, with the input's
+    /// precision recorded.
+    pub fn spectrum(&self) -> Result<Spectrum> {
+        let shape = self.matrix_shape();
+        match &self.data {
+            NpyData::F32(v) => Spectrum::of(&matrix(shape, v)),
+            NpyData::F64(v) => Spectrum::of(&matrix(shape, v)),
         }
     }
 }

@@ -1,11 +1,12 @@
 mod common;
 
 use common::{log_spaced, random, rel_err, with_spectrum};
+use deepskip_spectra::reduction::worth_reducing;
 use deepskip_spectra::{singular_values, ConditionNumber, Tolerance};
 use ndarray::{array, s, Array2};
 
 fn kappa_of(a: &Array2<f64>) -> ConditionNumber {
-    ConditionNumber::of(&a.view(), Tolerance::Default).unwrap()
+    ConditionNumber::of(&a.view(), Tolerance::DataPrecision).unwrap()
 }
 
 #[test]
@@ -32,7 +33,12 @@ fn spectrum_from_1_to_1e12_is_resolved_in_f64_for_every_shape() {
 
 #[test]
 fn agrees_with_plain_full_svd_to_1e_10_on_well_conditioned_input() {
-    for (rows, cols, seed) in [(50, 50, 1), (80, 25, 2), (25, 80, 3), (10, 300, 4)] {
+    // Every shape is long enough to be reduced, so the two sides take different routes.
+    for (rows, cols, seed) in [(50, 120, 1), (80, 25, 2), (25, 80, 3), (10, 300, 4)] {
+        assert!(
+            worth_reducing(rows, cols),
+            "{rows}x{cols} would not be reduced"
+        );
         let a = random(rows, cols, seed);
         let plain = singular_values(&a.view()).unwrap();
         let c = kappa_of(&a);
@@ -79,26 +85,32 @@ fn zero_matrix_is_exactly_infinite_with_rank_zero() {
 }
 
 #[test]
-fn f32_input_uses_f32_epsilon_for_the_rank() {
-    let sigma_ok = log_spaced(1e3, 1.0, 20);
-    let ok = with_spectrum(20, 60, &sigma_ok, 12).mapv(|x| x as f32);
-    let c = ConditionNumber::of(&ok.view(), Tolerance::Default).unwrap();
-    assert!(c.full_rank && rel_err(c.kappa, 1e3) < 1e-2, "{}", c.kappa);
-    // 60 * 1.2e-7 * 1e6 = 7 > 1: below f32 resolution, so singular, although the same matrix
-    // in f64 is not.
-    let sigma_bad = log_spaced(1e6, 1.0, 20);
-    let bad64 = with_spectrum(20, 60, &sigma_bad, 13);
-    let bad32 = bad64.mapv(|x| x as f32);
-    let c32 = ConditionNumber::of(&bad32.view(), Tolerance::Default).unwrap();
-    assert!(c32.is_singular() && c32.numerical_rank < 20);
-    assert!(kappa_of(&bad64).full_rank);
+fn f32_input_is_thresholded_at_its_rounding_not_at_an_f32_svd_error() {
+    // kappa 1e6 in f32: rounding moves each singular value by at most 2^-24 ||A||_F (about
+    // 2e-7 here), far below sigma_min = 1, so the matrix is not singular. numpy's rule
+    // (60 * 1.2e-7 * 1e6 = 7 > 1) calls it singular.
+    let sigma = log_spaced(1e6, 1.0, 20);
+    let a = with_spectrum(20, 60, &sigma, 13).mapv(|x| x as f32);
+    let c = ConditionNumber::of(&a.view(), Tolerance::DataPrecision).unwrap();
+    assert!(c.full_rank && rel_err(c.kappa, 1e6) < 1e-2, "{}", c.kappa);
+    let numpy = ConditionNumber::of(&a.view(), Tolerance::NumpyF32).unwrap();
+    assert!(numpy.is_singular() && numpy.numerical_rank < 20);
+    // The threshold follows the input's precision: the same matrix in f64 gets one over a
+    // million times smaller (there the f64 SVD error term, 60 * 2^-52 * 1e6, dominates).
+    let c64 = kappa_of(&with_spectrum(20, 60, &sigma, 13));
+    assert!(
+        c64.tolerance < c.tolerance / 1e6,
+        "{} vs {}",
+        c64.tolerance,
+        c.tolerance
+    );
 }
 
 #[test]
 fn tolerance_override_changes_the_rank() {
     let a = Array2::from_diag(&array![1.0, 1e-3, 1e-9]);
     let rank = |t| ConditionNumber::of(&a.view(), t).unwrap().numerical_rank;
-    assert_eq!(rank(Tolerance::Default), 3);
+    assert_eq!(rank(Tolerance::DataPrecision), 3);
     assert_eq!(rank(Tolerance::Relative(1e-6)), 2);
     assert_eq!(rank(Tolerance::Absolute(1e-2)), 1);
     let err = ConditionNumber::of(&a.view(), Tolerance::Relative(-1.0)).unwrap_err();
@@ -121,6 +133,6 @@ fn infinite_kappa_serialises_as_the_string_inf_and_back() {
 #[test]
 fn sliced_views_are_analysed_as_seen() {
     let a = Array2::from_diag(&array![5.0, 4.0, 3.0, 2.0]);
-    let c = ConditionNumber::of(&a.slice(s![..2, ..2]), Tolerance::Default).unwrap();
+    let c = ConditionNumber::of(&a.slice(s![..2, ..2]), Tolerance::DataPrecision).unwrap();
     assert_eq!(c.kappa, 1.25);
 }

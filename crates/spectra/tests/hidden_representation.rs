@@ -16,9 +16,9 @@ fn samples_are_stacked_as_rows_of_n_by_chw() {
     let t = tensor(1);
     let rep = HiddenRepresentation::new(t.as_slice().unwrap(), t.shape()).unwrap();
     assert_eq!(rep.matrix_shape(), (6, 12));
-    let c = rep.condition_number(Tolerance::Default).unwrap();
+    let c = rep.condition_number(Tolerance::DataPrecision).unwrap();
     let m = t.clone().into_shape_with_order((6, 12)).unwrap();
-    let direct = ConditionNumber::of(&m.view(), Tolerance::Default).unwrap();
+    let direct = ConditionNumber::of(&m.view(), Tolerance::DataPrecision).unwrap();
     assert_eq!((c.rows, c.cols), (6, 12));
     assert!(rel_err(c.kappa, direct.kappa) < 1e-12);
 }
@@ -27,7 +27,9 @@ fn samples_are_stacked_as_rows_of_n_by_chw() {
 fn mode_unfoldings_match_hand_built_matrices() {
     let t = tensor(2);
     let rep = HiddenRepresentation::new(t.as_slice().unwrap(), t.shape()).unwrap();
-    let modes = rep.mode_condition_numbers(Tolerance::Default).unwrap();
+    let modes = rep
+        .mode_condition_numbers(Tolerance::DataPrecision)
+        .unwrap();
     assert_eq!(modes.len(), 4);
     let dims: Vec<_> = modes.iter().map(|c| (c.rows, c.cols)).collect();
     assert_eq!(dims, vec![(6, 12), (3, 24), (2, 36), (2, 36)]);
@@ -36,7 +38,7 @@ fn mode_unfoldings_match_hand_built_matrices() {
     for ((n, c, h, w), &x) in t.indexed_iter() {
         channel_rows[[c, n * 4 + h * 2 + w]] = x;
     }
-    let expected = ConditionNumber::of(&channel_rows.view(), Tolerance::Default).unwrap();
+    let expected = ConditionNumber::of(&channel_rows.view(), Tolerance::DataPrecision).unwrap();
     assert!(rel_err(modes[1].kappa, expected.kappa) < 1e-12);
 }
 
@@ -45,7 +47,9 @@ fn dead_channel_makes_the_channel_mode_singular_and_duplicate_samples_the_sample
     let mut t = tensor(3);
     t.slice_mut(ndarray::s![.., 1, .., ..]).fill(0.0);
     let rep = HiddenRepresentation::new(t.as_slice().unwrap(), t.shape()).unwrap();
-    let modes = rep.mode_condition_numbers(Tolerance::Default).unwrap();
+    let modes = rep
+        .mode_condition_numbers(Tolerance::DataPrecision)
+        .unwrap();
     assert_eq!(
         (modes[1].numerical_rank, modes[1].kappa),
         (2, f64::INFINITY)
@@ -55,7 +59,7 @@ fn dead_channel_makes_the_channel_mode_singular_and_duplicate_samples_the_sample
     let first = dup.slice(ndarray::s![0, .., .., ..]).to_owned();
     dup.slice_mut(ndarray::s![5, .., .., ..]).assign(&first);
     let rep = HiddenRepresentation::new(dup.as_slice().unwrap(), dup.shape()).unwrap();
-    let c = rep.condition_number(Tolerance::Default).unwrap();
+    let c = rep.condition_number(Tolerance::DataPrecision).unwrap();
     assert_eq!((c.numerical_rank, c.kappa), (5, f64::INFINITY));
 }
 

@@ -16,7 +16,7 @@ fn parallel_results_equal_sequential_ones_in_layer_order() {
     let one = ManyLayers::new().threads(1).condition_numbers(&layers);
     let two = ManyLayers::new().threads(2).condition_numbers(&layers);
     for ((a, b), layer) in one.iter().zip(&two).zip(&layers) {
-        let direct = layer.condition_number(Tolerance::Default).unwrap();
+        let direct = layer.condition_number(Tolerance::DataPrecision).unwrap();
         assert_eq!(a.as_ref().unwrap(), &direct);
         assert_eq!(b.as_ref().unwrap(), &direct);
     }

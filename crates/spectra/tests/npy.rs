@@ -21,8 +21,8 @@ fn c_and_fortran_order_f32_and_f64_read_back_row_major() {
     assert_eq!(c.data, NpyData::F64(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]));
     assert_eq!(f.data, NpyData::F32(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]));
     assert_eq!((c.dtype(), f.dtype()), ("f64", "f32"));
-    let kc = c.condition_number(Tolerance::Default).unwrap();
-    let kf = f.condition_number(Tolerance::Default).unwrap();
+    let kc = c.condition_number(Tolerance::DataPrecision).unwrap();
+    let kf = f.condition_number(Tolerance::DataPrecision).unwrap();
     assert!((kc.kappa - kf.kappa).abs() < 1e-5 * kc.kappa);
 }
 
@@ -37,7 +37,7 @@ fn higher_rank_arrays_are_flattened_to_n_by_rest() {
         (vec![4, 2, 5], (4, 10))
     );
     assert_eq!(
-        a.condition_number(Tolerance::Default)
+        a.condition_number(Tolerance::DataPrecision)
             .unwrap()
             .numerical_rank,
         1

@@ -404,7 +404,6 @@ fn skipped_steps_read_as_zero_from_older_metrics_and_checkpoints() {
     );
     let tally = EpochTally {
         skipped_steps: 3,
-        bn_overflow: None,
         ..position.partial
     };
     let text = serde_json::to_string(&tally).unwrap();

@@ -3,20 +3,36 @@
 //! held at a time (never all layers).
 
 use super::layers::{analyse_layers, LayerValues};
+use super::modes::mode_rows;
+use super::output::mark_bn_dead;
 use super::TensorData;
 use anyhow::Context;
 use deepskip_data::{eval_batches, ImageSet, Normalization};
 use deepskip_models::{BnWatch, LayerSelection, Network, Precision};
-use deepskip_report::schema::{LayerConditionRow, LayerStatsRecord};
-use deepskip_spectra::{HiddenRepresentation, ManyLayers};
+use deepskip_report::condition_rows::condition_rows;
+use deepskip_report::schema::{LayerConditionRow, LayerStatsRecord, ModeConditionRow};
+use deepskip_spectra::{HiddenRepresentation, LayerSpectrum, ManyLayers, Tolerance};
 use std::sync::Arc;
 use tch::Device;
 
-/// Condition numbers and activation statistics of the tapped layers, in layer order.
+/// Full spectra and activation statistics of the tapped layers, in layer order.
 #[derive(Debug, Default)]
 pub struct HiddenAnalysis {
-    pub rows: Vec<LayerConditionRow>,
+    pub spectra: Vec<LayerSpectrum>,
+    /// The per-mode (HOSVD) rows, when asked for.
+    pub modes: Vec<ModeConditionRow>,
+    /// Layers whose BN statistics were non-finite or overflowed in the pass (numerically dead).
+    pub bn_dead: Vec<usize>,
     pub stats: Vec<LayerStatsRecord>,
+}
+
+impl HiddenAnalysis {
+    /// The table rows of the analysed layers under `tolerance`, with BN-dead layers marked.
+    pub fn condition_rows(&self, tolerance: Tolerance) -> anyhow::Result<Vec<LayerConditionRow>> {
+        let mut rows = condition_rows(&self.spectra, tolerance)?;
+        mark_bn_dead(&mut rows, &self.bn_dead);
+        Ok(rows)
+    }
 }
 
 /// Which statistics the BN layers normalise with while the representations are taken.
@@ -42,7 +58,8 @@ pub struct ForwardPass {
     pub precision: Precision,
 }
 
-/// Runs `samples` through `network` and analyses every selected layer.
+/// Runs `samples` through `network` and analyses every selected layer; with `modes` =
+/// `Some(tolerance)` also every mode unfolding (the HOSVD view) under that tolerance.
 ///
 /// With [`BnStatistics::Batch`] all samples go through in one pass (the statistics are over
 /// all of them); the running statistics this updates are never saved.
@@ -57,6 +74,7 @@ pub fn analyse_hidden(
     pass: ForwardPass,
     selection: &LayerSelection,
     many: &ManyLayers,
+    modes: Option<Tolerance>,
 ) -> anyhow::Result<HiddenAnalysis> {
     anyhow::ensure!(
         pass.bn == BnStatistics::Running || pass.chunk >= samples.len(),
@@ -89,12 +107,12 @@ pub fn analyse_hidden(
             &mut |layer| {
                 pending.push(layer);
                 if pending.len() >= group {
-                    analyse_group(std::mem::take(&mut pending), many, &mut out);
+                    analyse_group(std::mem::take(&mut pending), many, modes, &mut out);
                 }
                 Ok(())
             },
         )?;
-        analyse_group(pending, many, &mut out);
+        analyse_group(pending, many, modes, &mut out);
     } else {
         for indices in selected.chunks(group) {
             let only = LayerSelection::Only(indices.to_vec());
@@ -114,14 +132,12 @@ pub fn analyse_hidden(
                     }
                 },
             )?;
-            analyse_group(gathered, many, &mut out);
+            analyse_group(gathered, many, modes, &mut out);
         }
     }
-    let dead = watch.dead_layers(network.layers().len());
-    for row in out.rows.iter_mut().filter(|r| dead.contains(&r.layer)) {
-        row.bn_overflow = true;
-    }
-    out.rows.sort_by_key(|r| r.layer);
+    out.bn_dead = watch.dead_layers(network.layers().len());
+    out.spectra.sort_by_key(|r| r.layer);
+    out.modes.sort_by_key(|r| (r.layer, r.mode));
     out.stats.sort_by_key(|r| r.layer);
     Ok(out)
 }
@@ -161,6 +177,7 @@ fn forward_chunks(
                                     index: tap.index,
                                     name: tap.name.to_owned(),
                                     data,
+                                    groups: 1,
                                 })
                             });
                         if let Err(err) = handled {
@@ -178,15 +195,30 @@ fn forward_chunks(
     Ok(())
 }
 
-/// Condition numbers and statistics of a group of layers; the group's buffers are dropped on
+/// Spectra and statistics of a group of layers; the group's buffers are dropped on
 /// return.
-fn analyse_group(layers: Vec<LayerValues>, many: &ManyLayers, out: &mut HiddenAnalysis) {
+fn analyse_group(
+    layers: Vec<LayerValues>,
+    many: &ManyLayers,
+    modes: Option<Tolerance>,
+    out: &mut HiddenAnalysis,
+) {
+    if let Some(tolerance) = modes {
+        for l in &layers {
+            match HiddenRepresentation::new(&l.data.values, &l.data.shape) {
+                Ok(rep) => out
+                    .modes
+                    .extend(mode_rows(l.index, &l.name, &rep, tolerance)),
+                Err(err) => eprintln!("warning: layer {}: no mode view: {err}", l.index),
+            }
+        }
+    }
     analyse_layers(
         &layers,
-        HiddenRepresentation::new,
+        |l| HiddenRepresentation::new(&l.data.values, &l.data.shape),
         "activation",
         many,
-        &mut out.rows,
+        &mut out.spectra,
         &mut out.stats,
     );
 }

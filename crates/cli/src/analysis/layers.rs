@@ -1,41 +1,45 @@
 //! Condition numbers and value statistics of a group of layers, whatever they hold: hidden
 //! representations or weights.
 
-use super::{condition_row, TensorData};
-use deepskip_report::schema::{LayerConditionRow, LayerStatsRecord};
-use deepskip_spectra::{LayerMatrix, LayerStats, ManyLayers, SpectraError};
+use super::TensorData;
+use deepskip_report::schema::LayerStatsRecord;
+use deepskip_spectra::{
+    LayerMatrix, LayerOutcome, LayerSpectrum, LayerStats, ManyLayers, SpectraError,
+};
 
 /// One layer's values: a hidden representation over the samples, or a weight.
 pub(crate) struct LayerValues {
     pub index: usize,
     pub name: String,
     pub data: TensorData,
+    /// Convolution groups of a weight; 1 for hidden representations and dense weights.
+    pub groups: usize,
 }
 
-/// Appends each layer's condition-number row (in parallel, bounded by `many`; a layer `unfold`
-/// rejects gets a NaN row and a warning) and its value statistics; `what` names the values in
-/// warnings ("activation", "weight").
+/// Appends each layer's full spectrum (in parallel, bounded by `many`; a layer `unfold`
+/// rejects or that holds NaN/inf gets its outcome and a warning) and its value statistics;
+/// `what` names the values in warnings ("activation", "weight").
 pub(crate) fn analyse_layers<'a, M: LayerMatrix>(
     layers: &'a [LayerValues],
-    unfold: impl Fn(&'a [f32], &'a [usize]) -> Result<M, SpectraError>,
+    unfold: impl Fn(&'a LayerValues) -> Result<M, SpectraError>,
     what: &str,
     many: &ManyLayers,
-    rows: &mut Vec<LayerConditionRow>,
+    spectra: &mut Vec<LayerSpectrum>,
     stats: &mut Vec<LayerStatsRecord>,
 ) {
     let mut matrices = Vec::with_capacity(layers.len());
     let mut unfolded = Vec::with_capacity(layers.len());
     for layer in layers {
-        match unfold(&layer.data.values, &layer.data.shape) {
+        match unfold(layer) {
             Ok(matrix) => {
                 matrices.push(matrix);
                 unfolded.push(layer);
             }
-            Err(err) => rows.push(condition_row(layer.index, &layer.name, Err(err))),
+            Err(err) => spectra.push(layer_spectrum(layer, Err(err))),
         }
     }
-    for (layer, result) in unfolded.iter().zip(many.condition_numbers(&matrices)) {
-        rows.push(condition_row(layer.index, &layer.name, result));
+    for (layer, result) in unfolded.iter().zip(many.spectra(&matrices)) {
+        spectra.push(layer_spectrum(layer, result));
     }
     for layer in layers {
         match LayerStats::of(&layer.data.values, &layer.name) {
@@ -49,5 +53,24 @@ pub(crate) fn analyse_layers<'a, M: LayerMatrix>(
                 layer.index
             ),
         }
+    }
+}
+
+/// The layer's outcome, with a warning when it has no spectrum.
+fn layer_spectrum(
+    layer: &LayerValues,
+    result: Result<deepskip_spectra::Spectrum, SpectraError>,
+) -> LayerSpectrum {
+    if let Err(err) = &result {
+        eprintln!(
+            "warning: layer {} ({}) not analysed: {err}",
+            layer.index, layer.name
+        );
+    }
+    LayerSpectrum {
+        layer: layer.index,
+        name: layer.name.clone(),
+        groups: layer.groups,
+        outcome: LayerOutcome::of(result),
     }
 }

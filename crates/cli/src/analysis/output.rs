@@ -1,13 +1,14 @@
-//! `<run>/analysis/{hidden_condition.csv, weight_condition.csv, layer_stats.json}`, each
-//! written to a temporary file and renamed into place.
+//! `<run>/analysis/{hidden_condition.csv, weight_condition.csv, layer_stats.json,
+//! spectra.safetensors}`, each written to a temporary file and renamed into place.
 
-use super::{analyse_hidden, analyse_weights, ForwardPass};
+use super::{analyse_hidden, analyse_weights, ForwardPass, RepresentationView};
 use crate::atomic_file::write_bytes;
 use anyhow::Context;
 use deepskip_data::{ImageSet, Normalization};
 use deepskip_models::{LayerSelection, Network};
+use deepskip_report::condition_rows::condition_rows;
 use deepskip_report::schema::{LayerConditionRow, LayerStatsFile};
-use deepskip_spectra::ManyLayers;
+use deepskip_spectra::{ManyLayers, RunSpectra, Tolerance};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -24,9 +25,13 @@ pub struct AnalysisSummary {
     pub dir: PathBuf,
 }
 
+/// The full spectra of an analysis, beside its tables.
+pub const SPECTRA_FILE: &str = "spectra.safetensors";
+
 /// Analyses the hidden representations of `network` on `samples` and its weights, for the
-/// selected layers, and writes `<run_dir>/analysis/` (`deepskip analyze` and the reproduction
-/// both run this).
+/// selected layers, and writes `<run_dir>/analysis/` with the tables under `tolerance`
+/// (`deepskip analyze` and the reproduction both run this).
+#[allow(clippy::too_many_arguments)]
 pub fn analyse_run(
     run_dir: &Path,
     network: &Network,
@@ -35,30 +40,60 @@ pub fn analyse_run(
     pass: ForwardPass,
     selection: &LayerSelection,
     many: &ManyLayers,
+    tolerance: Tolerance,
+    view: RepresentationView,
 ) -> anyhow::Result<AnalysisSummary> {
-    let hidden = analyse_hidden(network, samples, normalization, pass, selection, many)?;
-    let (weight_rows, weight_stats) = analyse_weights(network, selection, many)?;
+    let modes = (view == RepresentationView::Modes).then_some(tolerance);
+    let hidden = analyse_hidden(
+        network,
+        samples,
+        normalization,
+        pass,
+        selection,
+        many,
+        modes,
+    )?;
+    let (weight_spectra, weight_stats) = analyse_weights(network, selection, many)?;
+    let hidden_rows = hidden.condition_rows(tolerance)?;
+    let spectra = RunSpectra {
+        hidden: hidden.spectra,
+        weights: weight_spectra,
+    };
     let files = AnalysisFiles {
-        hidden: hidden.rows,
-        weights: weight_rows,
+        hidden: hidden_rows,
+        weights: condition_rows(&spectra.weights, tolerance)?,
         stats: LayerStatsFile {
             activations: hidden.stats,
             weights: weight_stats,
         },
+        spectra,
     };
     let dir = write_analysis(run_dir, &files)?;
-    Ok(AnalysisSummary {
-        hidden: files.hidden.len(),
-        singular: files
-            .hidden
-            .iter()
-            .filter(|r| r.kappa.is_infinite())
-            .count(),
-        bn_overflow: files.hidden.iter().filter(|r| r.bn_overflow).count(),
-        weights: files.weights.len(),
-        hidden_rows: files.hidden,
-        dir,
-    })
+    if view == RepresentationView::Modes {
+        write_csv(&dir.join("hidden_modes.csv"), &hidden.modes)?;
+    }
+    Ok(AnalysisSummary::of(&files.hidden, files.weights.len(), dir))
+}
+
+impl AnalysisSummary {
+    /// Counts of the written tables; a non-finite layer counts as singular.
+    pub fn of(hidden: &[LayerConditionRow], weights: usize, dir: PathBuf) -> Self {
+        Self {
+            hidden: hidden.len(),
+            singular: hidden.iter().filter(|r| r.is_singular()).count(),
+            bn_overflow: hidden.iter().filter(|r| r.bn_overflow).count(),
+            hidden_rows: hidden.to_vec(),
+            weights,
+            dir,
+        }
+    }
+}
+
+/// Marks the rows of layers whose BN statistics were dead in the analysis pass.
+pub fn mark_bn_dead(rows: &mut [LayerConditionRow], dead: &[usize]) {
+    for row in rows.iter_mut().filter(|r| dead.contains(&r.layer)) {
+        row.bn_overflow = true;
+    }
 }
 
 /// Everything one analysis writes.
@@ -67,20 +102,31 @@ pub struct AnalysisFiles {
     pub hidden: Vec<LayerConditionRow>,
     pub weights: Vec<LayerConditionRow>,
     pub stats: LayerStatsFile,
+    pub spectra: RunSpectra,
 }
 
-/// Writes the three files under `<run_dir>/analysis/` and returns that directory.
+/// Writes the four files under `<run_dir>/analysis/` and returns that directory.
 pub fn write_analysis(run_dir: &Path, files: &AnalysisFiles) -> anyhow::Result<PathBuf> {
     let dir = run_dir.join("analysis");
-    write_csv(&dir.join("hidden_condition.csv"), &files.hidden)?;
-    write_csv(&dir.join("weight_condition.csv"), &files.weights)?;
+    write_bytes(&dir.join(SPECTRA_FILE), &files.spectra.to_bytes()?)?;
+    write_tables(&dir, &files.hidden, &files.weights)?;
     let json = serde_json::to_vec_pretty(&files.stats)?;
     write_bytes(&dir.join("layer_stats.json"), &json)?;
     Ok(dir)
 }
 
+/// Writes the two condition-number tables into the analysis directory `dir`.
+pub fn write_tables(
+    dir: &Path,
+    hidden: &[LayerConditionRow],
+    weights: &[LayerConditionRow],
+) -> anyhow::Result<()> {
+    write_csv(&dir.join("hidden_condition.csv"), hidden)?;
+    write_csv(&dir.join("weight_condition.csv"), weights)
+}
+
 /// Writes `rows` as a CSV with a header, atomically.
-pub fn write_csv<T: serde::Serialize>(path: &Path, rows: &[T]) -> anyhow::Result<()> {
+pub fn write_csv<R: serde::Serialize>(path: &Path, rows: &[R]) -> anyhow::Result<()> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     for row in rows {
         writer.serialize(row)?;

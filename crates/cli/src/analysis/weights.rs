@@ -1,18 +1,18 @@
-//! Weights: each selected weighted layer's kernel unfolded to out x (in*kh*kw), its condition
-//! number and its value statistics.
+//! Weights: each selected weighted layer's kernel as its operator (out x in*kh*kw; a grouped
+//! convolution's block-diagonal one), its spectrum and its value statistics.
 
 use super::layers::{analyse_layers, LayerValues};
 use super::TensorData;
 use deepskip_models::{LayerSelection, Network};
-use deepskip_report::schema::{LayerConditionRow, LayerStatsRecord};
-use deepskip_spectra::{ManyLayers, Weight};
+use deepskip_report::schema::LayerStatsRecord;
+use deepskip_spectra::{LayerSpectrum, ManyLayers, Weight};
 
-/// Rows and statistics for every selected layer's weight, in layer order.
+/// Spectra and statistics for every selected layer's weight, in layer order.
 pub fn analyse_weights(
     network: &Network,
     selection: &LayerSelection,
     many: &ManyLayers,
-) -> anyhow::Result<(Vec<LayerConditionRow>, Vec<LayerStatsRecord>)> {
+) -> anyhow::Result<(Vec<LayerSpectrum>, Vec<LayerStatsRecord>)> {
     let mut layers = Vec::new();
     for w in network.layer_weights() {
         if selection.contains(w.index) {
@@ -21,12 +21,20 @@ pub fn analyse_weights(
                 index: w.index,
                 name: w.name,
                 data: TensorData::from_tensor(&w.weight)?,
+                groups: w.groups,
             });
         }
     }
-    let mut rows = Vec::with_capacity(layers.len());
+    let mut spectra = Vec::with_capacity(layers.len());
     let mut stats = Vec::with_capacity(layers.len());
-    analyse_layers(&layers, Weight::new, "weight", many, &mut rows, &mut stats);
-    rows.sort_by_key(|r| r.layer);
-    Ok((rows, stats))
+    analyse_layers(
+        &layers,
+        |l| Weight::grouped(&l.data.values, &l.data.shape, l.groups),
+        "weight",
+        many,
+        &mut spectra,
+        &mut stats,
+    );
+    spectra.sort_by_key(|r| r.layer);
+    Ok((spectra, stats))
 }

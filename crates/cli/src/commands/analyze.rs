@@ -2,15 +2,15 @@
 //! representations and weights.
 
 use crate::analysis::{
-    analyse_hidden, analyse_run, fixed_sample, parse_layer_selection, write_csv, BnStatistics,
-    ForwardPass,
+    analyse_hidden, analyse_run, fixed_sample, parse_layer_selection, rethreshold, write_csv,
+    BnStatistics, ForwardPass, RepresentationView,
 };
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use deepskip_data::{DataSource, DatasetName};
 use deepskip_models::Precision;
 use deepskip_report::precision_comparison::compare_precisions;
-use deepskip_spectra::ManyLayers;
+use deepskip_spectra::{ManyLayers, Tolerance};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::str::FromStr;
@@ -25,7 +25,10 @@ pub enum Split {
 
 /// Load a run's last checkpoint, pass N fixed-seed samples through it once in eval mode, and
 /// write <run>/analysis/hidden_condition.csv, weight_condition.csv (layer, name, shape,
-/// sigma_max, sigma_min, kappa, rank; kappa inf when rank-deficient) and layer_stats.json.
+/// sigma_max, sigma_min, kappa, rank, status, groups, tolerance, threshold, stable and
+/// effective rank, ranks at relative 1e-3/1e-6/1e-9, and the same for the column-centred
+/// matrix; kappa inf when rank-deficient), layer_stats.json and spectra.safetensors (every
+/// layer's full spectrum; --from-spectra re-thresholds it without recomputing).
 /// Layer outputs are analysed as they are produced; set OPENBLAS_NUM_THREADS=1 to analyse one
 /// layer per core in parallel instead of one layer at a time with multi-threaded BLAS.
 #[derive(Debug, Args)]
@@ -70,10 +73,36 @@ pub struct AnalyzeArgs {
     /// f32 and f64 side by side.
     #[arg(long)]
     pub compare_precision: bool,
+    /// Which singular values count as zero: data-precision (default: the f32 rounding of the
+    /// entries, 2^-24 ||A||_F, plus the f64 SVD error; see docs/analysis.md), numpy-f32
+    /// (max(N, D) * eps_f32 * sigma_max, the old rule), relative:R or absolute:A.
+    #[arg(long, default_value = "data-precision")]
+    pub tolerance: Tolerance,
+    /// Do not recompute: rewrite the two tables from <run>/analysis/spectra.safetensors under
+    /// --tolerance (no data set, checkpoint or device needed).
+    #[arg(long)]
+    pub from_spectra: bool,
+    /// Views of the hidden representations: flattened (the N x C*H*W matrix) or modes (also
+    /// every mode unfolding, the HOSVD view, in hidden_modes.csv).
+    #[arg(long, value_enum, default_value_t = RepresentationView::Flattened)]
+    pub view: RepresentationView,
 }
 
 impl AnalyzeArgs {
     pub fn run(self) -> anyhow::Result<ExitCode> {
+        if self.from_spectra {
+            let summary = rethreshold(&self.run, self.tolerance)?;
+            eprintln!(
+                "re-thresholded {} hidden representations ({} singular) and {} weights under \
+                 {}; wrote {}",
+                summary.hidden,
+                summary.singular,
+                summary.weights,
+                self.tolerance,
+                summary.dir.display()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
         anyhow::ensure!(self.samples > 0, "--samples must be at least 1");
         super::doctor::warn_if_auto_misses_gpu(self.device == "auto");
         let device = deepskip_train::parse_device(&self.device)?;
@@ -121,12 +150,15 @@ impl AnalyzeArgs {
             pass,
             &selection,
             &many,
+            self.tolerance,
+            self.view,
         )?;
         eprintln!(
-            "{} hidden representations analysed in {precision} ({} singular, {} numerically \
-             dead by BN overflow), {} weights; wrote {}",
+            "{} hidden representations analysed in {precision} ({} singular under {}, {} \
+             numerically dead by BN overflow), {} weights; wrote {}",
             summary.hidden,
             summary.singular,
+            self.tolerance,
             summary.bn_overflow,
             summary.weights,
             summary.dir.display()
@@ -147,10 +179,12 @@ impl AnalyzeArgs {
                 },
                 &selection,
                 &many,
+                None,
             )?;
+            let other_rows = hidden.condition_rows(self.tolerance)?;
             let (f32_rows, f64_rows) = match precision {
-                Precision::F32 => (&summary.hidden_rows, &hidden.rows),
-                Precision::F64 => (&hidden.rows, &summary.hidden_rows),
+                Precision::F32 => (&summary.hidden_rows, &other_rows),
+                Precision::F64 => (&other_rows, &summary.hidden_rows),
             };
             let path = summary.dir.join("precision_comparison.csv");
             write_csv(&path, &compare_precisions(f32_rows, f64_rows))?;

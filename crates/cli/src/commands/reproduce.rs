@@ -88,6 +88,13 @@ pub struct ReproduceArgs {
     /// BN batch statistics of every run, native or f64 (as `deepskip train --bn-stats`).
     #[arg(long, default_value_t = BnStats::Native)]
     pub bn_stats: BnStats,
+    /// Rank tolerance of the analysis tables: data-precision (default), numpy-f32,
+    /// relative:R or absolute:A (see `deepskip analyze --help`).
+    #[arg(long, default_value = "data-precision")]
+    pub tolerance: deepskip_spectra::Tolerance,
+    /// Views of the hidden representations: flattened, or modes (also the HOSVD view).
+    #[arg(long, value_enum, default_value = "flattened")]
+    pub view: crate::analysis::RepresentationView,
 }
 
 impl ReproduceArgs {
@@ -128,6 +135,8 @@ impl ReproduceArgs {
             scope,
             precision: self.precision,
             bn_stats: self.bn_stats,
+            tolerance: self.tolerance,
+            view: self.view,
         }
     }
 }

@@ -9,26 +9,28 @@ use std::process::ExitCode;
 
 /// Condition number of a .npy matrix (f32 or f64, C or Fortran order). Arrays with more than
 /// two dimensions are flattened to N x (product of the rest), samples first. Singular values
-/// at or below max(N, D) * eps * sigma_max count as zero (eps of the file's dtype); the
-/// condition number of a rank-deficient matrix is inf.
+/// at or below the tolerance count as zero (default: the rounding of the file's dtype,
+/// u * ||A||_F, plus the f64 SVD error); the condition number of a rank-deficient matrix is
+/// inf.
 #[derive(Debug, Args)]
 pub struct SpectraArgs {
     /// The .npy file (numpy.save of a float32 or float64 array with at least two dimensions).
     pub file: PathBuf,
-    /// Print one JSON object (shape, sigma_max, sigma_min, kappa, numerical_rank, full_rank);
-    /// kappa is the string "inf" when infinite.
+    /// Print one JSON object (shape, sigma_max, sigma_min, kappa, numerical_rank, full_rank,
+    /// tolerance, threshold, stable_rank, effective_rank, singular_values); kappa is the
+    /// string "inf" when infinite.
     #[arg(long)]
     pub json: bool,
-    /// Relative rank tolerance: singular values <= TOL * sigma_max count as zero (default
-    /// max(N, D) * eps of the dtype).
-    #[arg(long, value_name = "TOL")]
-    pub tol: Option<f64>,
+    /// Which singular values count as zero: data-precision (default), numpy-f32 (max(N, D) *
+    /// eps_f32 * sigma_max), relative:R (R * sigma_max) or absolute:A.
+    #[arg(long, default_value = "data-precision")]
+    pub tolerance: Tolerance,
 }
 
 impl SpectraArgs {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let array = NpyArray::read(&self.file)?;
-        let tolerance = self.tol.map_or(Tolerance::Default, Tolerance::Relative);
+        let tolerance = self.tolerance;
         let (rows, cols) = array.matrix_shape();
         if array.shape.len() > 2 {
             // On stderr, so that --json output stays one parseable object.
@@ -38,13 +40,24 @@ impl SpectraArgs {
                 array.shape
             );
         }
-        let c = array
-            .condition_number(tolerance)
+        let spectrum = array
+            .spectrum()
             .with_context(|| format!("analysing {}", self.file.display()))?;
+        let c = spectrum.condition_number(tolerance)?;
+        let measures = spectrum.measures()?;
         if self.json {
-            println!("{}", serde_json::to_string_pretty(&json_report(&c))?);
+            let mut report = json_report(&c);
+            report["tolerance"] = tolerance.to_string().into();
+            report["threshold"] = c.tolerance.into();
+            report["stable_rank"] = measures.stable_rank.into();
+            report["effective_rank"] = measures.effective_rank.into();
+            report["singular_values"] = spectrum.raw.clone().into();
+            println!("{}", serde_json::to_string_pretty(&report)?);
         } else {
             print_text(&self.file, array.dtype(), &c);
+            println!("tolerance rule:   {tolerance}");
+            println!("stable rank:      {:.4}", measures.stable_rank);
+            println!("effective rank:   {:.4}", measures.effective_rank);
         }
         Ok(ExitCode::SUCCESS)
     }

@@ -42,6 +42,10 @@ pub struct ReproductionOptions {
     /// Training precision of every run (the analysis follows it).
     pub precision: deepskip_models::Precision,
     pub bn_stats: deepskip_models::BnStats,
+    /// The rank tolerance of the analysis tables.
+    pub tolerance: deepskip_spectra::Tolerance,
+    /// Views of the hidden representations the analysis computes.
+    pub view: crate::analysis::RepresentationView,
 }
 
 /// The runs of a reproduction and how the outputs describe its profile.

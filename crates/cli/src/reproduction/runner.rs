@@ -32,6 +32,8 @@ struct RunContext<'a> {
     scope: RunScope,
     precision: Precision,
     bn_stats: BnStats,
+    tolerance: deepskip_spectra::Tolerance,
+    view: crate::analysis::RepresentationView,
 }
 
 /// Trains and analyses every run, then writes `summary.json` and the report.
@@ -61,6 +63,8 @@ pub fn run_reproduction(
         scope: options.scope,
         precision: options.precision,
         bn_stats: options.bn_stats,
+        tolerance: options.tolerance,
+        view: options.view,
     };
     if let RunScope::One(index) = options.scope {
         return run_one(&ctx, pool, runs, index);
@@ -259,7 +263,14 @@ fn execute(
             });
         };
         println!("{tag}: analysing");
-        match steps::analyze(&run_dir, run.recipe.analysis_samples, dataset, device) {
+        match steps::analyze(
+            &run_dir,
+            run.recipe.analysis_samples,
+            dataset,
+            device,
+            ctx.tolerance,
+            ctx.view,
+        ) {
             Ok(()) => {
                 record.analyzed = true;
                 record.write(&run_dir)?;

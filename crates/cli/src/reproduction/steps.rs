@@ -6,7 +6,7 @@ use anyhow::Context;
 use deepskip_data::Dataset;
 use deepskip_models::LayerSelection;
 use deepskip_report::schema::RunState;
-use deepskip_spectra::ManyLayers;
+use deepskip_spectra::{ManyLayers, Tolerance};
 use deepskip_train::{BatchSource, RunOptions, TrainConfig};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -44,6 +44,8 @@ pub fn analyze(
     samples: usize,
     dataset: &Dataset,
     device: tch::Device,
+    tolerance: Tolerance,
+    view: analysis::RepresentationView,
 ) -> anyhow::Result<()> {
     let trained = deepskip_train::load_trained(run_dir, device)
         .with_context(|| format!("loading the trained model of {}", run_dir.display()))?;
@@ -65,6 +67,8 @@ pub fn analyze(
         },
         &LayerSelection::All,
         &ManyLayers::new(),
+        tolerance,
+        view,
     )?;
     println!(
         "    analysed {} hidden representations ({} singular) and {} weights",

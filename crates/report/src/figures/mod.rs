@@ -95,7 +95,19 @@ fn condition_figure(
         .map(|(i, r)| ConditionSeries {
             label: model_label(&r.summary.model),
             color: model_color(&r.summary.model, i),
-            points: rows(r).iter().map(|row| (row.layer, row.kappa)).collect(),
+            // A layer with NaN/inf values has no kappa; like the paper (missing = infinite) it
+            // is drawn on the ∞ row.
+            points: rows(r)
+                .iter()
+                .map(|row| {
+                    let kappa = if row.is_singular() {
+                        f64::INFINITY
+                    } else {
+                        row.kappa
+                    };
+                    (row.layer, kappa)
+                })
+                .collect(),
         })
         .collect();
     let plot = ConditionPlot {

@@ -26,7 +26,7 @@ pub fn run(args: &ConditionArgs) -> Result<Value> {
         let array = NpyArray::read(file).with_context(|| format!("reading {}", file.display()))?;
         let start = Instant::now();
         let condition = array
-            .condition_number(Tolerance::Default)
+            .condition_number(Tolerance::DataPrecision)
             .with_context(|| format!("condition number of {}", file.display()))?;
         seconds.push(start.elapsed().as_secs_f64());
         kappas.push(kappa_json(condition.kappa));
