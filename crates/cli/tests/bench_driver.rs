@@ -53,8 +53,8 @@ fn kappas(report: &Value) -> Vec<f64> {
         .collect()
 }
 
-/// Each timed step's forward, backward and update seconds add up to its step time, on either
-/// side (xtask's "where the time goes" table reads them).
+/// Each timed step's forward, backward and update seconds add up to its step time (timed on
+/// its own clock), on either side (xtask's "where the time goes" table reads them).
 fn assert_phases_add_up(report: &Value) {
     let phase = |name: &str| -> Vec<f64> {
         let values = report["phase_seconds"][name].as_array();
@@ -64,9 +64,16 @@ fn assert_phases_add_up(report: &Value) {
     let (forward, backward, update) = (phase("forward"), phase("backward"), phase("update"));
     let steps = report["step_seconds"].as_array().unwrap();
     assert_eq!(forward.len(), steps.len(), "{report}");
+    assert_eq!(backward.len(), steps.len(), "{report}");
+    assert_eq!(update.len(), steps.len(), "{report}");
     for (i, step) in steps.iter().enumerate() {
-        let parts = forward[i] + backward[i] + update[i];
-        assert!((parts - step.as_f64().unwrap()).abs() < 1e-9, "{report}");
+        let (parts, step) = (forward[i] + backward[i] + update[i], step.as_f64().unwrap());
+        // The phases lie inside the step; what is left is two clock reads, far below 1 ms.
+        assert!(parts <= step + 1e-9, "phases exceed the step: {report}");
+        assert!(
+            step - parts < 1e-3 + 0.01 * step,
+            "time unaccounted for: {report}"
+        );
         assert!(forward[i] > 0.0 && backward[i] > 0.0, "{report}");
     }
     assert!(report["heap"].is_string(), "{report}");
@@ -144,6 +151,11 @@ fn condition_numbers_agree_with_numpy_on_tiny_matrices() {
             .arg(reference_script("svd.py"))
             .args(&files),
     ));
+    assert_eq!(
+        ours.len(),
+        theirs.len(),
+        "one kappa per matrix on each side"
+    );
     for (a, b) in ours.iter().zip(&theirs) {
         if a.is_finite() {
             assert!((a - b).abs() <= 1e-6 * a.abs(), "{a} vs {b}");
