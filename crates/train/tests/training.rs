@@ -451,7 +451,7 @@ fn training_records_bn_overflow_in_f32_and_not_in_f64() {
     assert!(metrics.iter().all(|m| m.bn_overflow.is_none()));
     let trained = load_trained(&tmp.path().join("f64"), Device::Cpu).unwrap();
     assert_eq!(
-        trained.vs.root().get("fc.weight").unwrap().kind(),
+        trained.vs.variables()["fc.weight"].kind(),
         tch::Kind::Double
     );
 
