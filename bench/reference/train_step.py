@@ -171,6 +171,8 @@ def main():
 
     torch.manual_seed(a.seed)
     device = torch.device(a.device)
+    # The same convolution autotuning as deepskip's side (and its trainer) on CUDA.
+    torch.backends.cudnn.benchmark = device.type == "cuda"
     net = Network(a.model, a.width).to(device)
     params = sum(t.numel() for t in net.parameters() if t.requires_grad)
     opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
@@ -191,8 +193,9 @@ def main():
         (loss * loss_scale).backward()
         backward = clock.lap()
         if a.amp:
-            for t in net.parameters():
-                t.grad.div_(loss_scale)
+            # One fused call, as deepskip's flat-buffer update unscales in one operation.
+            torch._foreach_div_([t.grad for t in net.parameters() if t.grad is not None],
+                                loss_scale)
         opt.step()
         update = clock.lap()
         if step >= a.warmup:

@@ -54,7 +54,7 @@ pub struct BenchArgs {
         default_value = "plainnet-164,resnet-164,resnext-164"
     )]
     pub models: Vec<String>,
-    /// cpu, cuda, or auto (cuda when nvidia-smi finds a GPU).
+    /// cpu, cuda, or auto (cuda when libtorch, asked through the PyTorch side, can use a GPU).
     #[arg(long, default_value = "auto")]
     pub device: String,
     /// Training batch size (default: 32 on CPU, 128 on CUDA).
@@ -179,7 +179,6 @@ impl Plan {
 
 pub fn run(args: &BenchArgs, env: &BuildEnv) -> Result<()> {
     let root = cmd::workspace_root();
-    let plan = Plan::new(args, has_cuda())?;
     let python = match &args.python {
         Some(python) => python.clone(),
         None => sides::venv_python(&env.libtorch).with_context(|| {
@@ -191,6 +190,7 @@ pub fn run(args: &BenchArgs, env: &BuildEnv) -> Result<()> {
             )
         })?,
     };
+    let plan = Plan::new(args, libtorch_has_cuda(&python))?;
     if args.only.contains(&Part::Analysis) {
         ensure_numpy(&python)?;
     }
@@ -310,11 +310,17 @@ pub(crate) fn ensure_numpy(python: &Path) -> Result<()> {
     cmd::run_install(&mut install).context("installing numpy for the NumPy reference")
 }
 
-fn has_cuda() -> bool {
-    Command::new("nvidia-smi")
-        .arg("-L")
+/// Whether libtorch itself can use a GPU here (not merely whether nvidia-smi sees one): the
+/// PyTorch side runs the same libtorch 2.11.0 as deepskip's, whose CUDA backend is linked in
+/// (crates/torch-link; checked by crates/cli/tests/cuda_link.rs).
+fn libtorch_has_cuda(python: &Path) -> bool {
+    Command::new(python)
+        .args([
+            "-c",
+            "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)",
+        ])
         .output()
-        .is_ok_and(|out| out.status.success() && !out.stdout.is_empty())
+        .is_ok_and(|out| out.status.success())
 }
 
 #[cfg(test)]

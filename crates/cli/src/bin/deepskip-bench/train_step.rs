@@ -6,10 +6,10 @@ use std::time::Instant;
 
 use anyhow::Result;
 use clap::Args;
-use deepskip_models::{ModelSpec, Network};
+use deepskip_models::ModelSpec;
 use deepskip_train::{HeapTuning, Sgd, SgdOptions};
 use serde_json::{json, Value};
-use tch::nn::{ModuleT, VarStore};
+use tch::nn::ModuleT;
 use tch::{Device, Kind, Tensor};
 
 use crate::peak_memory::peak_rss_kib;
@@ -52,9 +52,12 @@ pub fn run(args: &TrainStepArgs, heap: &HeapTuning) -> Result<Value> {
     };
     let spec: ModelSpec = args.model.parse()?;
     let spec = spec.with_width_multiplier(args.width)?;
-    tch::manual_seed(args.seed);
-    let vs = VarStore::new(device);
-    let net = Network::new(&vs.root(), &spec)?;
+    if device.is_cuda() {
+        // As the trainer and the PyTorch reference do.
+        deepskip_models::enable_cudnn_benchmark();
+    }
+    // Initial weights drawn on the CPU under the process-wide seed lock, as the trainer's.
+    let (vs, net) = deepskip_train::seeded_network(&spec, args.seed as u64, device)?;
     let params: i64 = vs
         .trainable_variables()
         .iter()
