@@ -6,9 +6,8 @@
 use deepskip_models::{BnStats, BnWatch, LayerSelection, ModelSpec, Network, Precision};
 use tch::{nn, Device, Kind, Tensor};
 
-/// PlainNet-8 on 1-channel 8x8 images; its stem BN scale and layer 2's conv weights blown up
-/// so that layer 2's BN input is about 1e22 (batch variance ~1e44: past f32, far inside f64).
-fn overflowing_plainnet() -> (nn::VarStore, Network) {
+/// PlainNet-8 at width x0.25 for 1-channel images and 10 classes, freshly initialised.
+fn small_plainnet() -> (nn::VarStore, Network) {
     let spec: ModelSpec = "plainnet-8".parse().unwrap();
     let spec = spec
         .with_width_multiplier(0.25)
@@ -17,6 +16,13 @@ fn overflowing_plainnet() -> (nn::VarStore, Network) {
         .unwrap();
     let vs = nn::VarStore::new(Device::Cpu);
     let net = Network::new(&vs.root(), &spec).unwrap();
+    (vs, net)
+}
+
+/// PlainNet-8 on 1-channel 8x8 images; its stem BN scale and layer 2's conv weights blown up
+/// so that layer 2's BN input is about 1e22 (batch variance ~1e44: past f32, far inside f64).
+fn overflowing_plainnet() -> (nn::VarStore, Network) {
+    let (vs, net) = small_plainnet();
     let vars = vs.variables();
     tch::no_grad(|| {
         let _ = vars["stem.bn.weight"].shallow_clone().fill_(1e11);
@@ -98,14 +104,7 @@ fn eval_mode_reports_running_statistics_that_overflowed() {
 
 #[test]
 fn a_healthy_network_reports_nothing_and_unwatched_passes_match_watched_ones() {
-    let spec: ModelSpec = "plainnet-8".parse().unwrap();
-    let spec = spec
-        .with_width_multiplier(0.25)
-        .unwrap()
-        .with_input(1, 10)
-        .unwrap();
-    let vs = nn::VarStore::new(Device::Cpu);
-    let net = Network::new(&vs.root(), &spec).unwrap();
+    let (_vs, net) = small_plainnet();
     let xs = images(Kind::Float);
     let watch = BnWatch::new();
     let watched =
