@@ -337,14 +337,20 @@ mod tests {
 
     #[test]
     fn reduced_run_options_reach_the_config() {
-        let w = Wrapper::parse_from([
-            "x",
-            "--model",
-            "plainnet-20",
-            "--dataset",
-            "mnist",
-            "--out",
-            "r",
+        let parse = |extra: &[&str]| {
+            let mut args = vec![
+                "x",
+                "--model",
+                "plainnet-20",
+                "--dataset",
+                "mnist",
+                "--out",
+                "r",
+            ];
+            args.extend_from_slice(extra);
+            Wrapper::parse_from(args).args.config()
+        };
+        let c = parse(&[
             "--no-warmup",
             "--schedule",
             "cosine",
@@ -356,27 +362,13 @@ mod tests {
             "0.25",
             "--no-decay-bn-bias",
         ]);
-        let c = w.args.config();
         assert_eq!(c.warmup, None);
         assert_eq!(c.schedule, LrSchedule::Cosine);
         assert_eq!((c.steps_per_epoch, c.train_subset), (Some(5), Some(10)));
         assert_eq!(c.width_multiplier, 0.25);
         assert!(!c.decay_bn_and_bias);
         assert_eq!((c.precision, c.bn_stats), (Precision::F32, BnStats::Native));
-        let w = Wrapper::parse_from([
-            "x",
-            "--model",
-            "plainnet-20",
-            "--dataset",
-            "mnist",
-            "--out",
-            "r",
-            "--precision",
-            "f64",
-            "--bn-stats",
-            "f64",
-        ]);
-        let c = w.args.config();
+        let c = parse(&["--precision", "f64", "--bn-stats", "f64"]);
         assert_eq!((c.precision, c.bn_stats), (Precision::F64, BnStats::F64));
     }
 
