@@ -8,15 +8,11 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
-/// Writes `text` to `<path>.tmp`, then renames it over `path`: a reader never sees a partial
-/// file.
+/// Replaces `path` with `text` through the workspace's one atomic writer (temp file, fsync,
+/// rename, fsync of the directory): a reader never sees a partial file.
 pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-    tmp_name.push(".tmp");
-    let tmp = path.with_file_name(tmp_name);
-    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+    deepskip_atomic_write::write(path, text.as_bytes())
+        .with_context(|| format!("replacing {}", path.display()))
 }
 
 /// Builds the release binary `bin` of deepskip-cli against the provisioned libtorch and returns

@@ -2,7 +2,6 @@
 //! [`commands`], so the reproduction can call the same code the command line runs.
 
 pub mod analysis;
-pub mod atomic_file;
 pub mod commands;
 pub mod interrupt;
 pub mod reproduction;

@@ -5,7 +5,7 @@
 
 use deepskip_data::{DataSource, DatasetName};
 use deepskip_models::LayerSelection;
-use deepskip_report::schema::{LayerStatsFile, ModeConditionRow};
+use deepskip_spectra::records::{LayerStatsFile, ModeConditionRow};
 use deepskip_spectra::{HiddenRepresentation, Tolerance};
 use std::collections::{BTreeMap, HashMap};
 use std::fs;

@@ -39,7 +39,10 @@ fn samples() -> Arc<ImageSet> {
     Arc::new(ImageSet::new(images, labels, shape, 10).unwrap())
 }
 
-fn analyse(net: &Network, precision: Precision) -> Vec<deepskip_report::schema::LayerConditionRow> {
+fn analyse(
+    net: &Network,
+    precision: Precision,
+) -> Vec<deepskip_spectra::records::LayerConditionRow> {
     let samples = samples();
     let normalization = Normalization::from_images(&samples);
     let pass = ForwardPass {

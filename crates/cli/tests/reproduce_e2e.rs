@@ -2,7 +2,8 @@
 //! output (summary.json, tables, CSVs, figures, report.html), and a rerun trains nothing; a
 //! reproduction stopped by Ctrl-C resumes and ends as an uninterrupted one.
 
-use deepskip_report::schema::{parse_metrics, EpochMetrics, RunState, RunStatus, RunSummary};
+use deepskip_runs::parse_metrics;
+use deepskip_runs::schema::{EpochMetrics, RunState, RunStatus, RunSummary};
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! of small JPEGs), toy profile on the CPU: Table IV's three runs are trained (50 layers at
 //! 32x32 crops, one step per epoch) and land in summary.json with top-1 and top-5 accuracy.
 
-use deepskip_report::schema::{EpochMetrics, RunState, RunSummary};
+use deepskip_runs::schema::{EpochMetrics, RunState, RunSummary};
 use std::fs;
 use std::process::Command;
 

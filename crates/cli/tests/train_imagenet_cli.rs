@@ -2,7 +2,7 @@
 //! classes of small JPEGs): the ImageNet recipe is recorded and top-1 and top-5 accuracy are
 //! written, with ResNet-18 at 32x32 crops for one step on the CPU.
 
-use deepskip_report::schema::EpochMetrics;
+use deepskip_runs::schema::EpochMetrics;
 use std::fs;
 use std::process::Command;
 

@@ -11,7 +11,7 @@ use crate::source::DataSource;
 use crate::verify::{check_files, locate, FileCheck, FileStatus};
 use crate::{DataError, DatasetName};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 /// The remote places data sets are fetched from. Tests point them at a local server.
@@ -155,24 +155,14 @@ fn copy_from_mirror(
 
 /// Copies `src` to `dest` through a temporary file in `dest`'s directory.
 fn copy_atomically(src: &Path, dest: &Path) -> Result<(), DataError> {
-    let tmp = temp_path(dest)?;
-    std::fs::copy(src, &tmp).map_err(|e| DataError::io(src, e))?;
-    std::fs::rename(&tmp, dest).map_err(|e| DataError::io(dest, e))
+    deepskip_atomic_write::write_with(dest, |tmp| std::fs::copy(src, tmp).map(drop))
+        .map(drop)
+        .map_err(|e| DataError::io(e.path, e.source))
 }
 
 /// Writes `bytes` to `dest` through a temporary file.
 fn write_atomically(dest: &Path, bytes: &[u8]) -> Result<(), DataError> {
-    let tmp = temp_path(dest)?;
-    std::fs::write(&tmp, bytes).map_err(|e| DataError::io(&tmp, e))?;
-    std::fs::rename(&tmp, dest).map_err(|e| DataError::io(dest, e))
-}
-
-fn temp_path(dest: &Path) -> Result<PathBuf, DataError> {
-    let dir = dest.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| DataError::io(dir, e))?;
-    let mut name = dest.as_os_str().to_owned();
-    name.push(format!(".tmp{}", std::process::id()));
-    Ok(PathBuf::from(name))
+    deepskip_atomic_write::write(dest, bytes).map_err(|e| DataError::io(e.path, e.source))
 }
 
 fn download_official(

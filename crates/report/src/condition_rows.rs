@@ -2,7 +2,7 @@
 //! kappa, rank and the measures, so a fresh analysis and a re-threshold of its
 //! `spectra.safetensors` give the same table.
 
-use crate::schema::{LayerConditionRow, LayerStatus};
+use deepskip_spectra::records::{LayerConditionRow, LayerStatus};
 use deepskip_spectra::{LayerOutcome, LayerSpectrum, SpectraError, Spectrum, Tolerance};
 
 /// One row per layer, in the order given.

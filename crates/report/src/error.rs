@@ -23,6 +23,9 @@ pub enum ReportError {
         #[source]
         source: serde_json::Error,
     },
+    /// An output file could not be written.
+    #[error(transparent)]
+    Runs(#[from] deepskip_runs::RunsError),
     /// A CSV file does not hold the expected columns.
     #[error("{path}: not a valid condition-number table (expected columns layer,name,shape,sigma_max,sigma_min,kappa,rank): {source}; rerun `deepskip analyze` for this run")]
     Csv {

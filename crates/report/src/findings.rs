@@ -3,8 +3,9 @@
 
 use crate::paper_reference::{chance_accuracy, dataset_label, model_label, paper_table};
 use crate::results::{Results, RunResult};
-use crate::schema::{LayerConditionRow, LayerStatus, RunState};
 use crate::tables::SeedSpread;
+use deepskip_runs::schema::RunState;
+use deepskip_spectra::records::{LayerConditionRow, LayerStatus};
 
 /// Where a model's hidden representations are singular (κ = ∞).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -371,7 +372,7 @@ mod tests {
     #[test]
     fn a_non_finite_layer_counts_as_singular_never_as_regular() {
         let mut diverged = row(2, f64::NAN);
-        diverged.status = Some(crate::schema::LayerStatus::NonFinite);
+        diverged.status = Some(deepskip_spectra::records::LayerStatus::NonFinite);
         let s = Singularity::of(&[row(1, 10.0), diverged, row(3, f64::INFINITY)]);
         assert_eq!((s.singular, s.first_singular), (2, Some(2)));
         assert_eq!((s.singular_from, s.non_finite), (Some(2), 1));

@@ -6,13 +6,11 @@ mod error;
 pub mod figures;
 pub mod findings;
 pub mod html;
-mod output;
 pub mod paper_reference;
 pub mod precision_comparison;
 mod profile;
 mod report;
 pub mod results;
-pub mod schema;
 pub mod tables;
 
 pub use error::ReportError;

@@ -2,7 +2,7 @@
 //! (`<run>/analysis/precision_comparison.csv`): how much of a small singular value, or of a
 //! collapse, is f32 arithmetic rather than the network.
 
-use crate::schema::LayerConditionRow;
+use deepskip_spectra::records::LayerConditionRow;
 use serde::{Deserialize, Serialize};
 
 /// One layer's hidden-representation measures under both precisions.

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use crate::figures::build_figures;
 use crate::findings::dataset_findings;
 use crate::html::ReportPage;
-use crate::output::write_atomic;
 use crate::results::Results;
 use crate::tables::{build_tables, tables_markdown};
 use crate::{ProfileDescription, ReportError};
+use deepskip_runs::write_atomic;
 
 /// The files [`write_report`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 
 use crate::paper_reference::PAPER_TABLES;
-use crate::schema::{parse_metrics, EpochMetrics, LayerConditionRow, LayerStatsFile, RunSummary};
 use crate::ReportError;
+use deepskip_runs::schema::{EpochMetrics, RunSummary};
+use deepskip_runs::{parse_metrics, ResultsLayout, RunLayout};
+use deepskip_spectra::records::{LayerConditionRow, LayerStatsFile};
 
 /// Everything the report knows about one run.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,7 +37,7 @@ impl Results {
     /// Reads `<dir>/summary.json` and every run directory it names. Missing metrics and
     /// analysis files are tolerated (skipped or diverged runs); malformed ones are errors.
     pub fn load(dir: &Path) -> Result<Self, ReportError> {
-        let summary_path = dir.join("summary.json");
+        let summary_path = ResultsLayout::new(dir).summary();
         if !summary_path.is_file() {
             return Err(ReportError::MissingSummary {
                 path: dir.to_path_buf(),
@@ -82,17 +84,17 @@ impl Results {
 pub fn run_dir(results_dir: &Path, summary: &RunSummary) -> PathBuf {
     match &summary.run_dir {
         Some(rel) => results_dir.join(rel),
-        None => results_dir
-            .join("runs")
-            .join(&summary.dataset)
-            .join(format!("{}-s{}", summary.model, summary.seed)),
+        None => results_dir.join(ResultsLayout::run_rel_dir(
+            &summary.dataset,
+            &summary.model,
+            summary.seed,
+        )),
     }
 }
 
 fn load_run(results_dir: &Path, summary: RunSummary) -> Result<RunResult, ReportError> {
-    let dir = run_dir(results_dir, &summary);
-    let analysis = dir.join("analysis");
-    let stats_path = analysis.join("layer_stats.json");
+    let run = RunLayout::new(run_dir(results_dir, &summary));
+    let stats_path = run.layer_stats();
     let layer_stats = if stats_path.is_file() {
         Some(read_json(
             &stats_path,
@@ -102,9 +104,9 @@ fn load_run(results_dir: &Path, summary: RunSummary) -> Result<RunResult, Report
         None
     };
     Ok(RunResult {
-        metrics: read_metrics(&dir.join("metrics.jsonl"))?,
-        hidden_condition: read_condition_csv(&analysis.join("hidden_condition.csv"))?,
-        weight_condition: read_condition_csv(&analysis.join("weight_condition.csv"))?,
+        metrics: read_metrics(&run.metrics())?,
+        hidden_condition: read_condition_csv(&run.hidden_condition())?,
+        weight_condition: read_condition_csv(&run.weight_condition())?,
         layer_stats,
         summary,
     })

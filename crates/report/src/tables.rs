@@ -2,8 +2,8 @@
 
 use crate::paper_reference::{self, PaperCell, PaperTable, PAPER_TABLES};
 use crate::results::{Results, RunResult};
-use crate::schema::RunState;
 use crate::ProfileDescription;
+use deepskip_runs::schema::RunState;
 
 /// The mean of one measurement over seeds and its spread (sample standard deviation; zero for
 /// a single seed).

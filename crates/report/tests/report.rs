@@ -202,7 +202,7 @@ fn rerunning_replaces_outputs_without_temporaries() {
 
 #[test]
 fn toy_results_without_full_analysis_still_report() {
-    use deepskip_report::schema::{EpochMetrics, RunState, RunSummary};
+    use deepskip_runs::schema::{EpochMetrics, RunState, RunSummary};
     let dir = tempfile::tempdir().unwrap();
     let summary = |model: &str, state: RunState, reason: Option<&str>| RunSummary {
         dataset: "mnist".into(),

@@ -1,31 +1,8 @@
-//! The on-disk formats of a reproduction, shared by their writers (deepskip-train, the
-//! `deepskip` command) and their reader (this crate). They live here, in a crate without
-//! libtorch, so that reading results never needs a tch build.
+//! The records of a run directory and of a results directory, shared by their writers
+//! (deepskip-train, the study pipeline) and their readers (the report). No libtorch here, so
+//! reading results never needs a tch build.
 
 use serde::{Deserialize, Serialize};
-
-pub use deepskip_spectra::{Histogram, LayerStats, Percentiles};
-
-/// Parses the text of a `metrics.jsonl`. A torn last line (a crash during an append: the text
-/// does not end in a newline) is dropped; any other unreadable line is an error, with its
-/// 1-based line number.
-pub fn parse_metrics(text: &str) -> Result<Vec<EpochMetrics>, (usize, serde_json::Error)> {
-    let torn_tail = !text.is_empty() && !text.ends_with('\n');
-    let lines: Vec<(usize, &str)> = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .collect();
-    let mut out = Vec::with_capacity(lines.len());
-    for (k, &(i, line)) in lines.iter().enumerate() {
-        match serde_json::from_str(line) {
-            Ok(m) => out.push(m),
-            Err(_) if torn_tail && k + 1 == lines.len() => break,
-            Err(e) => return Err((i + 1, e)),
-        }
-    }
-    Ok(out)
-}
 
 /// One line of `<run>/metrics.jsonl`: what one epoch measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -132,141 +109,14 @@ pub struct RunSummary {
     pub run_dir: Option<String>,
 }
 
-/// One row of `<run>/analysis/hidden_condition.csv` or `weight_condition.csv`.
-///
-/// `sigma_*`, `kappa`, `rank` and the measures without a prefix are those of the matrix as
-/// defined in docs/analysis.md (the N x D representation, the weight's operator); the
-/// `centred_*` columns are those of its column-centred version (each column's mean over the
-/// rows removed). Columns added after the first version default when absent, so older CSVs
-/// still read.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct LayerConditionRow {
-    /// 1-based weighted-layer index (the models crate's numbering).
-    pub layer: usize,
-    pub name: String,
-    /// The analysed matrix's shape, e.g. `500x16384` (a grouped weight: its block-diagonal
-    /// operator, `out x in*kh*kw`).
-    pub shape: String,
-    pub sigma_max: f64,
-    pub sigma_min: f64,
-    /// `inf` when the matrix is numerically rank-deficient; NaN when it has no singular
-    /// values (see `status`).
-    pub kappa: f64,
-    /// Numerical rank under `tolerance`.
-    pub rank: usize,
-    /// A BN layer of this layer had non-finite or overflowed statistics in the analysis pass:
-    /// the layer is numerically dead (its output does not depend on its input), a reason
-    /// distinct from a singular representation. False in files written before it was recorded.
-    #[serde(default)]
-    pub bn_overflow: bool,
-    /// What became of the layer; absent in CSVs written before it existed.
-    #[serde(default)]
-    pub status: Option<LayerStatus>,
-    /// Convolution groups (the weight's operator is block-diagonal with this many blocks).
-    #[serde(default = "one")]
-    pub groups: usize,
-    /// The tolerance rule that decided `rank` and `kappa`, e.g. `data-precision`.
-    #[serde(default)]
-    pub tolerance: String,
-    /// The absolute threshold it gave: singular values at or below it count as zero.
-    #[serde(default = "nan")]
-    pub threshold: f64,
-    /// `||A||_F^2 / sigma_max^2`.
-    #[serde(default = "nan")]
-    pub stable_rank: f64,
-    /// Roy and Vetterli's effective rank, `exp` of the entropy of the normalised spectrum.
-    #[serde(default = "nan")]
-    pub effective_rank: f64,
-    /// Numerical rank at `relative:1e-3`.
-    #[serde(default)]
-    pub rank_rel_1e3: usize,
-    /// Numerical rank at `relative:1e-6`.
-    #[serde(default)]
-    pub rank_rel_1e6: usize,
-    /// Numerical rank at `relative:1e-9`.
-    #[serde(default)]
-    pub rank_rel_1e9: usize,
-    #[serde(default = "nan")]
-    pub centred_kappa: f64,
-    #[serde(default)]
-    pub centred_rank: usize,
-    #[serde(default = "nan")]
-    pub centred_stable_rank: f64,
-    #[serde(default = "nan")]
-    pub centred_effective_rank: f64,
-    #[serde(default)]
-    pub centred_rank_rel_1e3: usize,
-    #[serde(default)]
-    pub centred_rank_rel_1e6: usize,
-    #[serde(default)]
-    pub centred_rank_rel_1e9: usize,
-}
-
-impl LayerConditionRow {
-    /// Whether the layer counts as singular: rank-deficient (`kappa = inf`) or without
-    /// singular values because of NaN/inf values (the paper draws both as missing = infinite).
-    pub fn is_singular(&self) -> bool {
-        self.kappa.is_infinite() || self.status == Some(LayerStatus::NonFinite)
-    }
-}
-
-/// One row of `<run>/analysis/hidden_modes.csv` (`deepskip analyze --view modes`): the
-/// condition number of one mode unfolding (HOSVD view) of a layer's N x C x H x W
-/// representation; mode 1 is the N x CHW matrix of the main table, mode 2 is C x NHW, and so on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ModeConditionRow {
-    pub layer: usize,
-    pub name: String,
-    /// 1-based mode.
-    pub mode: usize,
-    /// The unfolding's shape, e.g. `16x512000`.
-    pub shape: String,
-    pub sigma_max: f64,
-    pub sigma_min: f64,
-    /// `inf` when rank-deficient, NaN when the layer could not be analysed.
-    pub kappa: f64,
-    pub rank: usize,
-    /// The tolerance rule, e.g. `data-precision`.
-    pub tolerance: String,
-}
-
-/// What became of one analysed layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum LayerStatus {
-    /// Full numerical rank: kappa is finite.
-    FullRank,
-    /// Numerically rank-deficient: kappa is infinite.
-    RankDeficient,
-    /// NaN or infinite values (a diverged layer): no singular values, counted as singular.
-    NonFinite,
-    /// The analysis failed for another reason (see the warning of the run that wrote it).
-    Failed,
-}
-
-fn one() -> usize {
-    1
-}
-
-fn nan() -> f64 {
-    f64::NAN
-}
-
-/// `<run>/analysis/layer_stats.json`: the distribution of unit activations and of weights of
-/// the analysed layers (paper Figs. 5-10).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LayerStatsFile {
-    /// Statistics of each analysed layer's output over the analysis samples.
-    pub activations: Vec<LayerStatsRecord>,
-    /// Statistics of each weighted layer's weight tensor.
-    pub weights: Vec<LayerStatsRecord>,
-}
-
-/// The statistics of one layer's activations or weights.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LayerStatsRecord {
-    /// 1-based weighted-layer index (the models crate's numbering).
-    pub layer: usize,
-    pub name: String,
-    pub stats: LayerStats,
+/// `<run>/reproduce.json`, written by the reproduction after training (the train crate refuses
+/// to start in a directory holding foreign files) and again after the analysis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// The run identity (`deepskip_study::PlannedRun::config_hash`) of the plan that produced
+    /// this directory.
+    pub config_hash: String,
+    pub profile: String,
+    /// The analysis (`analysis/`) was completed for this hash.
+    pub analyzed: bool,
 }

@@ -10,6 +10,7 @@ pub mod many_layers;
 mod matrix;
 mod measures;
 mod npy;
+pub mod records;
 pub mod reduction;
 mod singular_values;
 mod spectra_file;

@@ -2,7 +2,7 @@
 //! that training adds no host read per step: one read per epoch.
 
 use deepskip_models::{dead_indices, BnWatch};
-use deepskip_report::schema::BnOverflow;
+use deepskip_runs::schema::BnOverflow;
 use tch::{Kind, Tensor};
 
 /// What the watched training steps of one epoch saw.

@@ -8,9 +8,9 @@
 
 use crate::amp::LossScaler;
 use crate::optimizer::Sgd;
-use crate::run_dir::{read_json, sync_parent, tmp_path, write_json_atomic};
 use crate::TrainError;
-use deepskip_report::schema::RunStatus;
+use deepskip_runs::schema::RunStatus;
+use deepskip_runs::{is_temp_name, read_json, write_json_atomic};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fs;
@@ -154,18 +154,25 @@ fn write_tensors(
 ) -> Result<FileEntry, TrainError> {
     let file = format!("{stem}.safetensors");
     let path = dir.join(&file);
-    let tmp = tmp_path(&path);
     let on_cpu: Vec<(&str, Tensor)> = tensors
         .iter()
         .map(|(n, t)| (n.as_str(), t.to_device(Device::Cpu)))
         .collect();
-    Tensor::write_safetensors(&on_cpu, &tmp)
-        .map_err(TrainError::torch(format!("writing {}", tmp.display())))?;
-    let handle = fs::File::open(&tmp).map_err(TrainError::io(&tmp))?;
-    handle.sync_all().map_err(TrainError::io(&tmp))?;
-    let bytes = handle.metadata().map_err(TrainError::io(&tmp))?.len();
-    fs::rename(&tmp, &path).map_err(TrainError::io(&path))?;
-    sync_parent(&path)?;
+    // libtorch's error is kept here; the writer only sees that the fill failed.
+    let mut torch_error = None;
+    let written = deepskip_runs::write_with(&path, |tmp| {
+        Tensor::write_safetensors(&on_cpu, tmp).map_err(|e| {
+            torch_error = Some(e);
+            std::io::Error::other("libtorch could not write the tensors")
+        })
+    });
+    if let Some(source) = torch_error {
+        return Err(TrainError::Torch {
+            context: format!("writing {}", path.display()),
+            source,
+        });
+    }
+    let bytes = written.map_err(deepskip_runs::RunsError::from)?;
     Ok(FileEntry { file, bytes })
 }
 
@@ -220,7 +227,7 @@ fn remove_unreferenced(dir: &Path, manifest: &Manifest) {
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let ours = name.ends_with(".safetensors") || name.ends_with(".tmp");
+        let ours = name.ends_with(".safetensors") || is_temp_name(&name);
         if ours && !keep.contains(&name.as_str()) {
             let _ = fs::remove_file(entry.path());
         }
@@ -238,7 +245,7 @@ fn bad(path: &Path, reason: String) -> TrainError {
 mod tests {
     use super::*;
     use crate::optimizer::SgdOptions;
-    use deepskip_report::schema::RunState;
+    use deepskip_runs::schema::RunState;
     use tch::{nn, Kind};
 
     fn store(value: f64) -> VarStore {

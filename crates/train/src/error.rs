@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 /// Everything that can go wrong in deepskip-train.
 ///
-/// A diverged or interrupted run is not an error: it is a [`deepskip_report::schema::RunState`]
+/// A diverged or interrupted run is not an error: it is a [`deepskip_runs::schema::RunState`]
 /// in the run's outcome.
 #[derive(Debug, thiserror::Error)]
 pub enum TrainError {
@@ -23,6 +23,10 @@ pub enum TrainError {
         #[source]
         source: serde_json::Error,
     },
+
+    /// A record of the run directory could not be read or written.
+    #[error(transparent)]
+    Runs(#[from] deepskip_runs::RunsError),
 
     /// libtorch reported an error while `context`.
     #[error("libtorch error while {context}: {source}")]

@@ -1,9 +1,8 @@
 //! `<run>/metrics.jsonl`: one `EpochMetrics` per line, appended and synced after each epoch.
 
-use crate::run_dir::write_atomic;
 use crate::TrainError;
-use deepskip_report::schema::EpochMetrics;
-use std::fs::{self, OpenOptions};
+use deepskip_runs::schema::EpochMetrics;
+use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -39,13 +38,7 @@ impl MetricsLog {
     /// Every recorded epoch; a missing file is an empty log. A torn last line (crash during an
     /// append) is dropped, any other unreadable line is an error.
     pub fn read(&self) -> Result<Vec<EpochMetrics>, TrainError> {
-        let text = match fs::read_to_string(&self.path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(TrainError::io(&self.path)(e)),
-        };
-        deepskip_report::schema::parse_metrics(&text)
-            .map_err(|(_, e)| TrainError::json(&self.path)(e))
+        Ok(deepskip_runs::read_metrics(&self.path)?)
     }
 
     /// Keeps only epochs `<= epoch` (those a resumed checkpoint covers), rewriting atomically.
@@ -60,7 +53,7 @@ impl MetricsLog {
             text.push_str(&serde_json::to_string(m).map_err(TrainError::json(&self.path))?);
             text.push('\n');
         }
-        write_atomic(&self.path, text.as_bytes())
+        Ok(deepskip_runs::write_atomic(&self.path, text.as_bytes())?)
     }
 }
 

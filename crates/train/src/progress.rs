@@ -1,6 +1,6 @@
 //! Progress display: an indicatif bar per epoch on a terminal, one log line per epoch otherwise.
 
-use deepskip_report::schema::EpochMetrics;
+use deepskip_runs::schema::EpochMetrics;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 

@@ -1,42 +1,47 @@
-//! The layout of a run directory and its small JSON files, each written to a temp file, synced
-//! and renamed so that a crash never leaves a half-written one.
+//! A run directory as training uses it (the layout is deepskip-runs'), its small JSON files
+//! each replaced atomically so that a crash never leaves a half-written one.
 
 use crate::{TrainConfig, TrainError};
-use deepskip_report::schema::RunStatus;
-use serde::{de::DeserializeOwned, Serialize};
+use deepskip_runs::schema::RunStatus;
+use deepskip_runs::{read_json, write_json_atomic, RunLayout};
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// `<run>/`: `config.json`, `metrics.jsonl`, `status.json`, `checkpoint/`.
 #[derive(Debug, Clone)]
 pub struct RunDir {
-    root: PathBuf,
+    layout: RunLayout,
 }
 
 impl RunDir {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self {
+            layout: RunLayout::new(root),
+        }
     }
 
     pub fn root(&self) -> &Path {
-        &self.root
+        self.layout.root()
+    }
+
+    pub fn layout(&self) -> &RunLayout {
+        &self.layout
     }
 
     pub fn config_path(&self) -> PathBuf {
-        self.root.join("config.json")
+        self.layout.config()
     }
 
     pub fn metrics_path(&self) -> PathBuf {
-        self.root.join("metrics.jsonl")
+        self.layout.metrics()
     }
 
     pub fn status_path(&self) -> PathBuf {
-        self.root.join("status.json")
+        self.layout.status()
     }
 
     pub fn checkpoint_dir(&self) -> PathBuf {
-        self.root.join("checkpoint")
+        self.layout.checkpoint_dir()
     }
 
     /// Makes the directory ready for `config`: creates a new run, or checks that an existing one
@@ -48,15 +53,15 @@ impl RunDir {
             let on_disk: TrainConfig = read_json(&config_path)?;
             if let Some(difference) = config.run_difference(&on_disk) {
                 return Err(TrainError::RunDirConflict {
-                    path: self.root.clone(),
+                    path: self.root().to_path_buf(),
                     difference,
                 });
             }
             if !resume {
-                return Err(TrainError::RunExists(self.root.clone()));
+                return Err(TrainError::RunExists(self.root().to_path_buf()));
             }
         } else if self.has_entries()? {
-            return Err(TrainError::NotARunDir(self.root.clone()));
+            return Err(TrainError::NotARunDir(self.root().to_path_buf()));
         }
         fs::create_dir_all(self.checkpoint_dir()).map_err(TrainError::io(self.checkpoint_dir()))?;
         let resuming = config_path.exists();
@@ -66,64 +71,24 @@ impl RunDir {
     }
 
     fn has_entries(&self) -> Result<bool, TrainError> {
-        match fs::read_dir(&self.root) {
+        match fs::read_dir(self.root()) {
             Ok(mut entries) => Ok(entries.next().is_some()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(TrainError::io(&self.root)(e)),
+            Err(e) => Err(TrainError::io(self.root())(e)),
         }
     }
 
     pub fn read_config(&self) -> Result<TrainConfig, TrainError> {
-        read_json(&self.config_path())
+        Ok(read_json(&self.config_path())?)
     }
 
     pub fn write_status(&self, status: &RunStatus) -> Result<(), TrainError> {
-        write_json_atomic(&self.status_path(), status)
+        Ok(write_json_atomic(&self.status_path(), status)?)
     }
 
     pub fn read_status(&self) -> Result<RunStatus, TrainError> {
-        read_json(&self.status_path())
+        Ok(read_json(&self.status_path())?)
     }
-}
-
-/// Reads a JSON file into `T`.
-pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, TrainError> {
-    let text = fs::read_to_string(path).map_err(TrainError::io(path))?;
-    serde_json::from_str(&text).map_err(TrainError::json(path))
-}
-
-/// Writes `value` as pretty JSON to `path` via a synced temp file and a rename.
-pub(crate) fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), TrainError> {
-    let mut text = serde_json::to_string_pretty(value).map_err(TrainError::json(path))?;
-    text.push('\n');
-    write_atomic(path, text.as_bytes())
-}
-
-/// Writes `bytes` to `path` via `<path>.tmp`, fsync and rename.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
-    let tmp = tmp_path(path);
-    let mut file = fs::File::create(&tmp).map_err(TrainError::io(&tmp))?;
-    file.write_all(bytes).map_err(TrainError::io(&tmp))?;
-    file.sync_all().map_err(TrainError::io(&tmp))?;
-    fs::rename(&tmp, path).map_err(TrainError::io(path))?;
-    sync_parent(path)
-}
-
-/// `<path>.tmp`, the name a file is written under before it is renamed into place.
-pub(crate) fn tmp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".tmp");
-    path.with_file_name(name)
-}
-
-/// Makes a rename in `path`'s directory durable (best effort where directories cannot be opened).
-pub(crate) fn sync_parent(path: &Path) -> Result<(), TrainError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if let Ok(d) = fs::File::open(dir) {
-            d.sync_all().map_err(TrainError::io(dir))?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

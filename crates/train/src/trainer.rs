@@ -13,7 +13,7 @@ use crate::seeding::seeded_network;
 use crate::{MetricsLog, RecordedVersions, RunDir, StepOutcome, TrainConfig, TrainError};
 use deepskip_data::Dataset;
 use deepskip_models::{BnWatch, LayerSelection, ModelSpec, Network};
-use deepskip_report::schema::{BnOverflow, EpochMetrics, RunState, RunStatus};
+use deepskip_runs::schema::{BnOverflow, EpochMetrics, RunState, RunStatus};
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::atomic::AtomicBool;

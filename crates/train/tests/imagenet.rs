@@ -2,7 +2,7 @@
 //! six classes of JPEGs of different sizes and one truncated file (skipped if drawn), on the
 //! CPU: one step of 2 images per epoch, two epochs.
 
-use deepskip_report::schema::RunState;
+use deepskip_runs::schema::RunState;
 use deepskip_train::{train_from, ImagenetFolders, MetricsLog, RunOptions, TrainConfig};
 use image::{ImageFormat, RgbImage};
 use std::path::Path;

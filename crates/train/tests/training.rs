@@ -3,7 +3,7 @@
 
 use deepskip_data::{Augmentation, Dataset, DatasetName, ImageSet, ImageShape, Normalization};
 use deepskip_models::{BnStats, ModelSpec, Network, Precision};
-use deepskip_report::schema::{EpochMetrics, RunState};
+use deepskip_runs::schema::{EpochMetrics, RunState};
 use deepskip_train::checkpoint::{EpochTally, Position};
 use deepskip_train::{
     load_trained, seeded_network, train, warmup_coverage, LrSchedule, MetricsLog, RunDir,

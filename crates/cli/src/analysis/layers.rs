@@ -2,7 +2,7 @@
 //! representations or weights.
 
 use super::TensorData;
-use deepskip_report::schema::LayerStatsRecord;
+use deepskip_spectra::records::LayerStatsRecord;
 use deepskip_spectra::{
     LayerMatrix, LayerOutcome, LayerSpectrum, LayerStats, ManyLayers, SpectraError,
 };

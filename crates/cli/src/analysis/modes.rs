@@ -1,7 +1,7 @@
 //! The per-mode (HOSVD) view of the hidden representations: every mode unfolding's condition
 //! number, written to `hidden_modes.csv` when `--view modes` asks for it.
 
-use deepskip_report::schema::ModeConditionRow;
+use deepskip_spectra::records::ModeConditionRow;
 use deepskip_spectra::{HiddenRepresentation, Tolerance};
 
 /// Which views of the hidden representations an analysis computes.

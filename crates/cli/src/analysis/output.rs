@@ -2,12 +2,12 @@
 //! spectra.safetensors}`, each written to a temporary file and renamed into place.
 
 use super::{analyse_hidden, analyse_weights, ForwardPass, RepresentationView};
-use crate::atomic_file::write_bytes;
 use anyhow::Context;
 use deepskip_data::{ImageSet, Normalization};
 use deepskip_models::{LayerSelection, Network};
 use deepskip_report::condition_rows::condition_rows;
-use deepskip_report::schema::{LayerConditionRow, LayerStatsFile};
+use deepskip_runs::{write_atomic, RunLayout};
+use deepskip_spectra::records::{LayerConditionRow, LayerStatsFile};
 use deepskip_spectra::{ManyLayers, RunSpectra, Tolerance};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -26,7 +26,6 @@ pub struct AnalysisSummary {
 }
 
 /// The full spectra of an analysis, beside its tables.
-pub const SPECTRA_FILE: &str = "spectra.safetensors";
 
 /// Analyses the hidden representations of `network` on `samples` and its weights, for the
 /// selected layers, and writes `<run_dir>/analysis/` with the tables under `tolerance`
@@ -70,7 +69,7 @@ pub fn analyse_run(
     };
     let dir = write_analysis(run_dir, &files)?;
     if view == RepresentationView::Modes {
-        write_csv(&dir.join("hidden_modes.csv"), &hidden.modes)?;
+        write_csv(&RunLayout::new(run_dir).hidden_modes(), &hidden.modes)?;
     }
     Ok(AnalysisSummary::of(&files.hidden, files.weights.len(), dir))
 }
@@ -107,22 +106,22 @@ pub struct AnalysisFiles {
 
 /// Writes the four files under `<run_dir>/analysis/` and returns that directory.
 pub fn write_analysis(run_dir: &Path, files: &AnalysisFiles) -> anyhow::Result<PathBuf> {
-    let dir = run_dir.join("analysis");
-    write_bytes(&dir.join(SPECTRA_FILE), &files.spectra.to_bytes()?)?;
-    write_tables(&dir, &files.hidden, &files.weights)?;
+    let layout = RunLayout::new(run_dir);
+    write_atomic(&layout.spectra(), &files.spectra.to_bytes()?)?;
+    write_tables(&layout, &files.hidden, &files.weights)?;
     let json = serde_json::to_vec_pretty(&files.stats)?;
-    write_bytes(&dir.join("layer_stats.json"), &json)?;
-    Ok(dir)
+    write_atomic(&layout.layer_stats(), &json)?;
+    Ok(layout.analysis_dir())
 }
 
 /// Writes the two condition-number tables into the analysis directory `dir`.
 pub fn write_tables(
-    dir: &Path,
+    layout: &RunLayout,
     hidden: &[LayerConditionRow],
     weights: &[LayerConditionRow],
 ) -> anyhow::Result<()> {
-    write_csv(&dir.join("hidden_condition.csv"), hidden)?;
-    write_csv(&dir.join("weight_condition.csv"), weights)
+    write_csv(&layout.hidden_condition(), hidden)?;
+    write_csv(&layout.weight_condition(), weights)
 }
 
 /// Writes `rows` as a CSV with a header, atomically.
@@ -132,5 +131,5 @@ pub fn write_csv<R: serde::Serialize>(path: &Path, rows: &[R]) -> anyhow::Result
         writer.serialize(row)?;
     }
     let bytes = writer.into_inner().context("finishing CSV")?;
-    write_bytes(path, &bytes)
+    Ok(write_atomic(path, &bytes)?)
 }

@@ -1,17 +1,18 @@
 //! Re-thresholding a finished analysis: the tables rewritten from its stored
 //! `spectra.safetensors` under another tolerance, without recomputing anything.
 
-use super::output::{mark_bn_dead, write_tables, AnalysisSummary, SPECTRA_FILE};
+use super::output::{mark_bn_dead, write_tables, AnalysisSummary};
 use anyhow::Context;
 use deepskip_report::condition_rows::condition_rows;
-use deepskip_report::schema::LayerConditionRow;
+use deepskip_runs::RunLayout;
+use deepskip_spectra::records::LayerConditionRow;
 use deepskip_spectra::{RunSpectra, Tolerance};
 use std::path::Path;
 
 /// Rewrites `<run_dir>/analysis/{hidden,weight}_condition.csv` from the stored spectra.
 pub fn rethreshold(run_dir: &Path, tolerance: Tolerance) -> anyhow::Result<AnalysisSummary> {
-    let dir = run_dir.join("analysis");
-    let path = dir.join(SPECTRA_FILE);
+    let layout = RunLayout::new(run_dir);
+    let path = layout.spectra();
     anyhow::ensure!(
         path.is_file(),
         "{} does not exist: the run was analysed before spectra were stored; run \
@@ -23,13 +24,14 @@ pub fn rethreshold(run_dir: &Path, tolerance: Tolerance) -> anyhow::Result<Analy
     let mut hidden = condition_rows(&spectra.hidden, tolerance)
         .with_context(|| format!("re-thresholding {}", path.display()))?;
     // BN health is a fact of the forward pass, not of the tolerance: keep what it recorded.
-    mark_bn_dead(
-        &mut hidden,
-        &bn_dead_layers(&dir.join("hidden_condition.csv"))?,
-    );
+    mark_bn_dead(&mut hidden, &bn_dead_layers(&layout.hidden_condition())?);
     let weights = condition_rows(&spectra.weights, tolerance)?;
-    write_tables(&dir, &hidden, &weights)?;
-    Ok(AnalysisSummary::of(&hidden, weights.len(), dir))
+    write_tables(&layout, &hidden, &weights)?;
+    Ok(AnalysisSummary::of(
+        &hidden,
+        weights.len(),
+        layout.analysis_dir(),
+    ))
 }
 
 /// The layers an earlier analysis marked numerically dead by BN overflow (none when the table

@@ -4,7 +4,7 @@
 use super::layers::{analyse_layers, LayerValues};
 use super::TensorData;
 use deepskip_models::{LayerSelection, Network};
-use deepskip_report::schema::LayerStatsRecord;
+use deepskip_spectra::records::LayerStatsRecord;
 use deepskip_spectra::{LayerSpectrum, ManyLayers, Weight};
 
 /// Spectra and statistics for every selected layer's weight, in layer order.

@@ -4,7 +4,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use deepskip_data::{DataSource, DatasetName};
 use deepskip_models::{BnStats, Precision};
-use deepskip_report::schema::{BnOverflow, RunState};
+use deepskip_runs::schema::{BnOverflow, RunState};
 use deepskip_train::{
     BatchSource, ImagenetFolders, LrSchedule, RunOptions, RunOutcome, SmallImages, TrainConfig,
     Warmup, WarmupCoverage, IMAGENET_DECAY_EVERY, IMAGENET_REFERENCE_BATCH,

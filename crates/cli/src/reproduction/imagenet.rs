@@ -7,7 +7,7 @@ use super::plan::{imagenet_models, plan_runs, PlannedRun};
 use super::profile::Profile;
 use super::summary::{summarize, RunOutcome};
 use super::ReproductionOptions;
-use deepskip_report::schema::RunSummary;
+use deepskip_runs::schema::RunSummary;
 use deepskip_train::TrainConfig;
 use std::path::Path;
 

@@ -25,9 +25,11 @@ pub struct PlannedRun {
 impl PlannedRun {
     /// The run directory relative to the results directory: `runs/<dataset>/<model>-s<seed>`.
     pub fn rel_dir(&self) -> PathBuf {
-        PathBuf::from("runs")
-            .join(dataset_dir_name(&self.dataset))
-            .join(format!("{}-s{}", self.model, self.seed))
+        deepskip_runs::ResultsLayout::run_rel_dir(
+            &dataset_dir_name(&self.dataset),
+            &self.model,
+            self.seed,
+        )
     }
 
     /// A digest of everything that determines the run's result (not the device: a run may be

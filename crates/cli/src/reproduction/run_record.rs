@@ -1,36 +1,23 @@
 //! What the reproduction records in a run directory (`reproduce.json`: the config hash and
 //! whether the analysis is done), and what to do with a run directory found on disk.
 
-use deepskip_report::schema::{RunState, RunStatus};
-use serde::{Deserialize, Serialize};
+pub use deepskip_runs::schema::RunRecord;
+use deepskip_runs::schema::{RunState, RunStatus};
+use deepskip_runs::{read_json, write_json_atomic, RunLayout};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// `<run>/reproduce.json`, written by the reproduction after training (the train crate refuses
-/// to start in a directory holding foreign files) and again after the analysis.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunRecord {
-    /// `PlannedRun::config_hash` of the plan that produced this directory.
-    pub config_hash: String,
-    pub profile: String,
-    /// The analysis (`analysis/`) was completed for this hash.
-    pub analyzed: bool,
+/// The run's `reproduce.json`, or `None` when it has none (or an unreadable one).
+pub fn read_record(run_dir: &Path) -> Option<RunRecord> {
+    read_json(&RunLayout::new(run_dir).reproduce_record()).ok()
 }
 
-impl RunRecord {
-    pub fn path(run_dir: &Path) -> PathBuf {
-        run_dir.join("reproduce.json")
-    }
-
-    /// The record, or `None` when the run directory has none (or an unreadable one).
-    pub fn read(run_dir: &Path) -> Option<RunRecord> {
-        let text = fs::read_to_string(Self::path(run_dir)).ok()?;
-        serde_json::from_str(&text).ok()
-    }
-
-    pub fn write(&self, run_dir: &Path) -> anyhow::Result<()> {
-        crate::atomic_file::write_json(&Self::path(run_dir), self)
-    }
+/// Replaces the run's `reproduce.json` with `record`.
+pub fn write_record(run_dir: &Path, record: &RunRecord) -> anyhow::Result<()> {
+    Ok(write_json_atomic(
+        &RunLayout::new(run_dir).reproduce_record(),
+        record,
+    )?)
 }
 
 /// What a run directory needs, given what is on disk.
@@ -66,7 +53,7 @@ pub fn decide(
             reason: "--force".into(),
         };
     }
-    let record = RunRecord::read(run_dir);
+    let record = read_record(run_dir);
     if let Some(record) = &record {
         if record.config_hash != config_hash {
             return RunAction::Replace {
@@ -77,12 +64,13 @@ pub fn decide(
             };
         }
     }
-    if !run_dir.join("config.json").is_file() {
+    let config = RunLayout::new(run_dir).config();
+    if !config.is_file() {
         return RunAction::Replace {
             reason: "it holds no config.json (not a training run)".into(),
         };
     }
-    if let Some(difference) = config_differs(&run_dir.join("config.json")) {
+    if let Some(difference) = config_differs(&config) {
         return RunAction::Replace {
             reason: format!("its training configuration changed ({difference})"),
         };
@@ -151,7 +139,7 @@ mod tests {
         )
         .unwrap();
         if let Some(record) = record {
-            record.write(dir).unwrap();
+            write_record(dir, &record).unwrap();
         }
     }
 
@@ -182,7 +170,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         trained_run(tmp.path(), RunState::Finished, record("h", true));
         assert_eq!(decide(tmp.path(), "h", false, same), RunAction::Done);
-        record("h", false).unwrap().write(tmp.path()).unwrap();
+        write_record(tmp.path(), &record("h", false).unwrap()).unwrap();
         assert_eq!(decide(tmp.path(), "h", false, same), RunAction::Analyze);
     }
 
@@ -193,7 +181,7 @@ mod tests {
         assert_eq!(decide(tmp.path(), "h", false, same), RunAction::Resume);
         let changed = decide(tmp.path(), "h", false, |_| Some("lr: 0.1 vs 0.05".into()));
         assert!(matches!(changed, RunAction::Replace { reason } if reason.contains("lr")));
-        record("old", true).unwrap().write(tmp.path()).unwrap();
+        write_record(tmp.path(), &record("old", true).unwrap()).unwrap();
         assert!(matches!(
             decide(tmp.path(), "h", false, same),
             RunAction::Replace { .. }

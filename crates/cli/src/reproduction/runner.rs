@@ -5,12 +5,12 @@ use super::data_cache::DataCache;
 use super::device::{device_name, DevicePool};
 use super::plan::PlannedRun;
 use super::run_data::RunData;
-use super::run_record::{decide, move_aside, read_status, RunAction, RunRecord};
+use super::run_record::{decide, move_aside, read_status, write_record, RunAction, RunRecord};
 use super::summary::{exit_status, render_summary, summarize, write_summary, RunOutcome};
 use super::{imagenet, slurm, steps, ReproductionOptions, RunScope};
 use deepskip_models::{BnStats, Precision};
-use deepskip_report::schema::{RunState, RunSummary};
 use deepskip_report::ProfileDescription;
+use deepskip_runs::schema::{RunState, RunSummary};
 use deepskip_train::TrainConfig;
 use std::collections::VecDeque;
 use std::path::Path;
@@ -241,7 +241,7 @@ fn execute(
                 let source = data.source(&config)?;
                 let state =
                     steps::train(&config, &run_dir, source.as_ref(), resume, &ctx.interrupt)?;
-                record.write(&run_dir)?;
+                write_record(&run_dir, &record)?;
                 state
             }
             None => read_status(&run_dir).map_or(RunState::Finished, |s| s.state),
@@ -273,7 +273,7 @@ fn execute(
         ) {
             Ok(()) => {
                 record.analyzed = true;
-                record.write(&run_dir)?;
+                write_record(&run_dir, &record)?;
             }
             // A diverged run is a result even when its weights cannot be analysed.
             Err(e) if state == RunState::Diverged => {

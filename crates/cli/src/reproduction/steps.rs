@@ -5,7 +5,7 @@ use crate::analysis;
 use anyhow::Context;
 use deepskip_data::Dataset;
 use deepskip_models::LayerSelection;
-use deepskip_report::schema::RunState;
+use deepskip_runs::schema::RunState;
 use deepskip_spectra::{ManyLayers, Tolerance};
 use deepskip_train::{BatchSource, RunOptions, TrainConfig};
 use std::path::Path;

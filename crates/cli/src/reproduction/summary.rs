@@ -3,7 +3,8 @@
 
 use super::plan::PlannedRun;
 use deepskip_report::paper_reference::{model_label, paper_cell};
-use deepskip_report::schema::{EpochMetrics, RunState, RunSummary};
+use deepskip_runs::schema::{EpochMetrics, RunState, RunSummary};
+use deepskip_runs::{write_json_atomic, ResultsLayout, RunLayout};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -86,11 +87,7 @@ fn diverged_reason(run_dir: &Path) -> String {
     let why = super::run_record::read_status(run_dir)
         .and_then(|s| s.reason)
         .unwrap_or_else(|| "the loss became non-finite".into());
-    if run_dir
-        .join("analysis")
-        .join("hidden_condition.csv")
-        .is_file()
-    {
+    if RunLayout::new(run_dir).hidden_condition().is_file() {
         why
     } else {
         format!("{why}; not analysed: no checkpoint was written before the divergence")
@@ -109,13 +106,15 @@ pub fn model_depth(model: &str) -> usize {
 /// Every epoch of `<run>/metrics.jsonl` (a line cut by a crash is dropped); none when the file
 /// is missing or unreadable.
 pub fn read_metrics(run_dir: &Path) -> Vec<EpochMetrics> {
-    let log = deepskip_train::MetricsLog::new(deepskip_train::RunDir::new(run_dir).metrics_path());
-    log.read().unwrap_or_default()
+    deepskip_runs::read_metrics(&RunLayout::new(run_dir).metrics()).unwrap_or_default()
 }
 
 /// Writes `<results>/summary.json` atomically.
 pub fn write_summary(results_dir: &Path, summaries: &[RunSummary]) -> anyhow::Result<()> {
-    crate::atomic_file::write_json(&results_dir.join("summary.json"), &summaries)
+    Ok(write_json_atomic(
+        &ResultsLayout::new(results_dir).summary(),
+        &summaries,
+    )?)
 }
 
 /// The end-of-run summary: one line per run, then the skipped data sets' reasons.

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use super::palette::{log_axis_number, short_number};
 use super::render::{DrawResult, Plot};
 use crate::paper_reference::{dataset_label, model_label};
-use crate::schema::{LayerStatsFile, LayerStatsRecord};
+use deepskip_spectra::records::{LayerStatsFile, LayerStatsRecord};
 
 /// The layer the paper calls "the 160th" scaled to this model's depth: `160 / 164` of it.
 pub(crate) fn deep_layer_target(depth: usize) -> usize {

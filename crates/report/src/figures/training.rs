@@ -6,7 +6,7 @@ use plotters::prelude::*;
 use super::palette::short_number;
 use super::render::{DrawResult, Plot};
 use crate::paper_reference::dataset_label;
-use crate::schema::EpochMetrics;
+use deepskip_runs::schema::EpochMetrics;
 
 #[derive(Debug, Clone)]
 pub(crate) struct TrainingSeries {

@@ -73,10 +73,11 @@ fn splitmix64(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Writes to a temporary name first, then renames.
+/// Writes to a temporary name first, then renames (the workspace's atomic writer).
 fn write(path: &Path, matrix: &Array2<f32>) -> Result<()> {
-    let partial = path.with_extension("npy.partial");
-    ndarray_npy::write_npy(&partial, matrix)
-        .with_context(|| format!("writing {}", partial.display()))?;
-    std::fs::rename(&partial, path).with_context(|| format!("renaming to {}", path.display()))
+    deepskip_runs::write_with(path, |tmp| {
+        ndarray_npy::write_npy(tmp, matrix).map_err(std::io::Error::other)
+    })
+    .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
 }

@@ -91,12 +91,12 @@ pub fn submit(options: ReproductionOptions, slurm: &SlurmOptions) -> anyhow::Res
     }
     let array_job = match &scripts.array {
         Some(text) => {
-            crate::atomic_file::write_bytes(&array_path, text.as_bytes())?;
+            deepskip_runs::write_atomic(&array_path, text.as_bytes())?;
             Some(commands::sbatch(&array_path, &[])?)
         }
         None => None,
     };
-    crate::atomic_file::write_bytes(&report_path, scripts.report.as_bytes())?;
+    deepskip_runs::write_atomic(&report_path, scripts.report.as_bytes())?;
     let dependency: Vec<String> = array_job
         .iter()
         .map(|j| script::report_dependency(j))

@@ -4,7 +4,7 @@
 
 use crate::reproduction::plan::PlannedRun;
 use crate::reproduction::summary::RunOutcome;
-use deepskip_report::schema::RunState;
+use deepskip_runs::schema::RunState;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -33,7 +33,10 @@ pub fn record(results_dir: &Path, run: &PlannedRun, outcome: &RunOutcome) -> any
         config_hash: run.config_hash(),
         outcome: outcome.clone(),
     };
-    crate::atomic_file::write_json(&path(results_dir, run), &record)
+    Ok(deepskip_runs::write_json_atomic(
+        &path(results_dir, run),
+        &record,
+    )?)
 }
 
 /// The recorded outcome of `run`, when one was recorded for this very plan.

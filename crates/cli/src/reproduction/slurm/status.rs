@@ -4,9 +4,9 @@
 use super::commands;
 use super::submission::{self, Submission};
 use crate::reproduction::plan::PlannedRun;
-use crate::reproduction::run_record::{read_status, RunRecord};
+use crate::reproduction::run_record::{read_record, read_status};
 use crate::reproduction::{reproduction_plan, ReproductionOptions};
-use deepskip_report::schema::RunState;
+use deepskip_runs::schema::RunState;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
@@ -76,7 +76,7 @@ fn slurm_column(
 
 /// What the run directory of `run` holds, in a few words.
 pub fn describe_run_dir(run_dir: &Path, run: &PlannedRun) -> String {
-    let record = RunRecord::read(run_dir);
+    let record = read_record(run_dir);
     if record
         .as_ref()
         .is_some_and(|r| r.config_hash != run.config_hash())
@@ -86,7 +86,9 @@ pub fn describe_run_dir(run_dir: &Path, run: &PlannedRun) -> String {
     let analysed = record.is_some_and(|r| r.analyzed);
     let epochs = run.recipe.epochs;
     match read_status(run_dir) {
-        None if run_dir.join("config.json").is_file() => "started, no epoch yet".into(),
+        None if deepskip_runs::RunLayout::new(run_dir).config().is_file() => {
+            "started, no epoch yet".into()
+        }
         None => "not started".into(),
         Some(status) => match status.state {
             RunState::Finished if analysed => "finished, analysed".into(),
@@ -107,7 +109,7 @@ mod tests {
     use super::*;
     use crate::reproduction::plan::{default_models, plan_runs};
     use crate::reproduction::profile::Profile;
-    use deepskip_report::schema::RunStatus;
+    use deepskip_runs::schema::RunStatus;
 
     fn run() -> PlannedRun {
         plan_runs(
@@ -147,15 +149,15 @@ mod tests {
         );
         write_status(&dir, RunState::Finished, 2);
         assert_eq!(describe_run_dir(&dir, &run), "trained, analysis pending");
-        let mut record = RunRecord {
+        let mut record = deepskip_runs::schema::RunRecord {
             config_hash: run.config_hash(),
             profile: "toy".into(),
             analyzed: true,
         };
-        record.write(&dir).unwrap();
+        crate::reproduction::run_record::write_record(&dir, &record).unwrap();
         assert_eq!(describe_run_dir(&dir, &run), "finished, analysed");
         record.config_hash = "other".into();
-        record.write(&dir).unwrap();
+        crate::reproduction::run_record::write_record(&dir, &record).unwrap();
         assert!(describe_run_dir(&dir, &run).starts_with("another configuration"));
     }
 

@@ -57,7 +57,10 @@ pub fn path(results_dir: &Path) -> PathBuf {
 }
 
 pub fn write(results_dir: &Path, submission: &Submission) -> anyhow::Result<()> {
-    crate::atomic_file::write_json(&path(results_dir), submission)
+    Ok(deepskip_runs::write_json_atomic(
+        &path(results_dir),
+        submission,
+    )?)
 }
 
 /// The last submission, `None` when there was none (or its file cannot be read).
