@@ -1,7 +1,6 @@
-//! The `deepskip` command as a library: each sub-command lives in its own module under
-//! [`commands`], so the reproduction can call the same code the command line runs.
+//! The `deepskip` command: the clap layer over the library crates. Each sub-command lives in
+//! its own module under [`commands`]; the study's events are rendered by [`render`].
 
-pub mod analysis;
 pub mod commands;
 pub mod interrupt;
-pub mod reproduction;
+pub mod render;

@@ -1,16 +1,16 @@
 //! `deepskip analyze`: condition numbers and statistics of a trained run's hidden
 //! representations and weights.
 
-use crate::analysis::{
-    analyse_hidden, analyse_run, fixed_sample, parse_layer_selection, rethreshold, write_csv,
-    BnStatistics, ForwardPass, RepresentationView,
-};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use deepskip_data::{DataSource, DatasetName};
 use deepskip_models::Precision;
 use deepskip_report::precision_comparison::compare_precisions;
 use deepskip_spectra::{ManyLayers, Tolerance};
+use deepskip_study::analysis::{
+    analyse_hidden, analyse_run, fixed_sample, parse_layer_selection, rethreshold, write_csv,
+    BnStatistics, ForwardPass, RepresentationView,
+};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::str::FromStr;
@@ -120,7 +120,7 @@ impl AnalyzeArgs {
         let samples = Arc::new(fixed_sample(
             split,
             self.samples,
-            crate::analysis::ANALYSIS_SEED,
+            deepskip_study::analysis::ANALYSIS_SEED,
         ));
         let many = match self.threads {
             Some(n) => ManyLayers::new().threads(n),
@@ -153,6 +153,9 @@ impl AnalyzeArgs {
             self.tolerance,
             self.view,
         )?;
+        for warning in &summary.warnings {
+            eprintln!("warning: {warning}");
+        }
         eprintln!(
             "{} hidden representations analysed in {precision} ({} singular under {}, {} \
              numerically dead by BN overflow), {} weights; wrote {}",

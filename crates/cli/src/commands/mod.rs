@@ -5,6 +5,7 @@ pub mod data;
 pub mod doctor;
 pub mod imagenet;
 pub mod reproduce;
+pub mod reproduce_command;
 pub mod reproduce_slurm;
 pub mod spectra;
 pub mod train;

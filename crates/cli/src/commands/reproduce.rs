@@ -1,11 +1,13 @@
 //! `deepskip reproduce`: the paper's tables, figures and report from one command.
 
+use super::reproduce_command::reproduce_command;
 use super::reproduce_slurm::SlurmArgs;
-use crate::reproduction::device::DeviceChoice;
-use crate::reproduction::profile::Profile;
-use crate::reproduction::{self, slurm, ReproductionOptions, RunScope};
+use crate::render::TerminalLines;
 use clap::Args;
 use deepskip_models::{BnStats, Precision};
+use deepskip_study::reproduction::device::DeviceChoice;
+use deepskip_study::reproduction::profile::Profile;
+use deepskip_study::reproduction::{self, slurm, ReproductionOptions, RunScope};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -94,7 +96,7 @@ pub struct ReproduceArgs {
     pub tolerance: deepskip_spectra::Tolerance,
     /// Views of the hidden representations: flattened, or modes (also the HOSVD view).
     #[arg(long, value_enum, default_value = "flattened")]
-    pub view: crate::analysis::RepresentationView,
+    pub view: deepskip_study::analysis::RepresentationView,
 }
 
 impl ReproduceArgs {
@@ -102,11 +104,21 @@ impl ReproduceArgs {
         super::doctor::warn_if_auto_misses_gpu(self.device == DeviceChoice::Auto);
         let options = self.options();
         if self.status {
-            return slurm::status::print_status(&options);
+            let table = slurm::status::status_table(&options)?;
+            super::reproduce_slurm::print_status(&table);
+            return Ok(ExitCode::SUCCESS);
         }
         match self.slurm.options(options.device) {
-            Some(submission) => slurm::submit(options, &submission),
-            None => reproduction::reproduce(options),
+            Some(submission) => {
+                let exe = std::env::current_exe().map_err(|e| {
+                    anyhow::anyhow!("cannot find the deepskip executable to submit: {e}")
+                })?;
+                let task = |o: &ReproductionOptions| reproduce_command(&exe, o);
+                let report = slurm::submit(options, &submission, &task)?;
+                super::reproduce_slurm::print_submission(&report);
+                Ok(ExitCode::SUCCESS)
+            }
+            None => reproduction::reproduce(options, &TerminalLines),
         }
     }
 
@@ -137,6 +149,7 @@ impl ReproduceArgs {
             bn_stats: self.bn_stats,
             tolerance: self.tolerance,
             view: self.view,
+            interrupt: crate::interrupt::interrupt_flag(),
         }
     }
 }

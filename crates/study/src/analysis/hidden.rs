@@ -24,6 +24,8 @@ pub struct HiddenAnalysis {
     /// Layers whose BN statistics were non-finite or overflowed in the pass (numerically dead).
     pub bn_dead: Vec<usize>,
     pub stats: Vec<LayerStatsRecord>,
+    /// What could not be measured, one line each (for the caller to show).
+    pub warnings: Vec<String>,
 }
 
 impl HiddenAnalysis {
@@ -36,7 +38,8 @@ impl HiddenAnalysis {
 }
 
 /// Which statistics the BN layers normalise with while the representations are taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum BnStatistics {
     /// Statistics of the analysed samples themselves (train-mode BN): the representation the
     /// gradient sees during training, which is what the paper's argument is about. It also
@@ -206,10 +209,16 @@ fn analyse_group(
     if let Some(tolerance) = modes {
         for l in &layers {
             match HiddenRepresentation::new(&l.data.values, &l.data.shape) {
-                Ok(rep) => out
-                    .modes
-                    .extend(mode_rows(l.index, &l.name, &rep, tolerance)),
-                Err(err) => eprintln!("warning: layer {}: no mode view: {err}", l.index),
+                Ok(rep) => out.modes.extend(mode_rows(
+                    l.index,
+                    &l.name,
+                    &rep,
+                    tolerance,
+                    &mut out.warnings,
+                )),
+                Err(err) => out
+                    .warnings
+                    .push(format!("layer {}: no mode view: {err}", l.index)),
             }
         }
     }
@@ -220,5 +229,6 @@ fn analyse_group(
         many,
         &mut out.spectra,
         &mut out.stats,
+        &mut out.warnings,
     );
 }

@@ -26,6 +26,7 @@ pub(crate) fn analyse_layers<'a, M: LayerMatrix>(
     many: &ManyLayers,
     spectra: &mut Vec<LayerSpectrum>,
     stats: &mut Vec<LayerStatsRecord>,
+    warnings: &mut Vec<String>,
 ) {
     let mut matrices = Vec::with_capacity(layers.len());
     let mut unfolded = Vec::with_capacity(layers.len());
@@ -35,11 +36,11 @@ pub(crate) fn analyse_layers<'a, M: LayerMatrix>(
                 matrices.push(matrix);
                 unfolded.push(layer);
             }
-            Err(err) => spectra.push(layer_spectrum(layer, Err(err))),
+            Err(err) => spectra.push(layer_spectrum(layer, Err(err), warnings)),
         }
     }
     for (layer, result) in unfolded.iter().zip(many.spectra(&matrices)) {
-        spectra.push(layer_spectrum(layer, result));
+        spectra.push(layer_spectrum(layer, result, warnings));
     }
     for layer in layers {
         match LayerStats::of(&layer.data.values, &layer.name) {
@@ -48,10 +49,10 @@ pub(crate) fn analyse_layers<'a, M: LayerMatrix>(
                 name: layer.name.clone(),
                 stats: s,
             }),
-            Err(err) => eprintln!(
-                "warning: no {what} statistics for layer {}: {err}",
+            Err(err) => warnings.push(format!(
+                "no {what} statistics for layer {}: {err}",
                 layer.index
-            ),
+            )),
         }
     }
 }
@@ -60,12 +61,13 @@ pub(crate) fn analyse_layers<'a, M: LayerMatrix>(
 fn layer_spectrum(
     layer: &LayerValues,
     result: Result<deepskip_spectra::Spectrum, SpectraError>,
+    warnings: &mut Vec<String>,
 ) -> LayerSpectrum {
     if let Err(err) = &result {
-        eprintln!(
-            "warning: layer {} ({}) not analysed: {err}",
+        warnings.push(format!(
+            "layer {} ({}) not analysed: {err}",
             layer.index, layer.name
-        );
+        ));
     }
     LayerSpectrum {
         layer: layer.index,

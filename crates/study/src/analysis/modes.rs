@@ -5,7 +5,8 @@ use deepskip_spectra::records::ModeConditionRow;
 use deepskip_spectra::{HiddenRepresentation, Tolerance};
 
 /// Which views of the hidden representations an analysis computes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum RepresentationView {
     /// The N x C*H*W matrix of paper.md (the main table).
     #[default]
@@ -20,6 +21,7 @@ pub fn mode_rows(
     name: &str,
     rep: &HiddenRepresentation<'_>,
     tolerance: Tolerance,
+    warnings: &mut Vec<String>,
 ) -> Vec<ModeConditionRow> {
     match rep.mode_condition_numbers(tolerance) {
         Ok(modes) => modes
@@ -38,7 +40,9 @@ pub fn mode_rows(
             })
             .collect(),
         Err(err) => {
-            eprintln!("warning: layer {layer} ({name}): no mode condition numbers: {err}");
+            warnings.push(format!(
+                "layer {layer} ({name}): no mode condition numbers: {err}"
+            ));
             (1..=rep.shape.len())
                 .map(|mode| ModeConditionRow {
                     layer,

@@ -23,6 +23,8 @@ pub struct AnalysisSummary {
     pub hidden_rows: Vec<LayerConditionRow>,
     pub weights: usize,
     pub dir: PathBuf,
+    /// What could not be measured, one line each (for the caller to show).
+    pub warnings: Vec<String>,
 }
 
 /// The full spectra of an analysis, beside its tables.
@@ -52,18 +54,19 @@ pub fn analyse_run(
         many,
         modes,
     )?;
-    let (weight_spectra, weight_stats) = analyse_weights(network, selection, many)?;
+    let weights = analyse_weights(network, selection, many)?;
     let hidden_rows = hidden.condition_rows(tolerance)?;
+    let warnings = [hidden.warnings, weights.warnings].concat();
     let spectra = RunSpectra {
         hidden: hidden.spectra,
-        weights: weight_spectra,
+        weights: weights.spectra,
     };
     let files = AnalysisFiles {
         hidden: hidden_rows,
         weights: condition_rows(&spectra.weights, tolerance)?,
         stats: LayerStatsFile {
             activations: hidden.stats,
-            weights: weight_stats,
+            weights: weights.stats,
         },
         spectra,
     };
@@ -71,7 +74,9 @@ pub fn analyse_run(
     if view == RepresentationView::Modes {
         write_csv(&RunLayout::new(run_dir).hidden_modes(), &hidden.modes)?;
     }
-    Ok(AnalysisSummary::of(&files.hidden, files.weights.len(), dir))
+    let mut summary = AnalysisSummary::of(&files.hidden, files.weights.len(), dir);
+    summary.warnings = warnings;
+    Ok(summary)
 }
 
 impl AnalysisSummary {
@@ -84,6 +89,7 @@ impl AnalysisSummary {
             hidden_rows: hidden.to_vec(),
             weights,
             dir,
+            warnings: Vec::new(),
         }
     }
 }

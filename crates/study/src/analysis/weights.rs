@@ -12,7 +12,7 @@ pub fn analyse_weights(
     network: &Network,
     selection: &LayerSelection,
     many: &ManyLayers,
-) -> anyhow::Result<(Vec<LayerSpectrum>, Vec<LayerStatsRecord>)> {
+) -> anyhow::Result<WeightAnalysis> {
     let mut layers = Vec::new();
     for w in network.layer_weights() {
         if selection.contains(w.index) {
@@ -25,16 +25,24 @@ pub fn analyse_weights(
             });
         }
     }
-    let mut spectra = Vec::with_capacity(layers.len());
-    let mut stats = Vec::with_capacity(layers.len());
+    let mut out = WeightAnalysis::default();
     analyse_layers(
         &layers,
         |l| Weight::grouped(&l.data.values, &l.data.shape, l.groups),
         "weight",
         many,
-        &mut spectra,
-        &mut stats,
+        &mut out.spectra,
+        &mut out.stats,
+        &mut out.warnings,
     );
-    spectra.sort_by_key(|r| r.layer);
-    Ok((spectra, stats))
+    out.spectra.sort_by_key(|r| r.layer);
+    Ok(out)
+}
+
+/// The weights' spectra and statistics, and what could not be measured.
+#[derive(Debug, Default)]
+pub struct WeightAnalysis {
+    pub spectra: Vec<LayerSpectrum>,
+    pub stats: Vec<LayerStatsRecord>,
+    pub warnings: Vec<String>,
 }

@@ -3,6 +3,7 @@
 
 use super::plan::{dataset_kind, PlannedRun};
 use super::profile::{DatasetKind, Profile};
+use crate::{StudyEvent, StudyObserver};
 use deepskip_data::{Augmentation, DataSource, Dataset, DatasetName};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -16,13 +17,18 @@ pub struct DataCache {
 impl DataCache {
     /// Loads each data set named in `datasets` (as the command line spells them). A profile
     /// whose recipe turns augmentation off gets the data set without it.
-    pub fn obtain(datasets: &[String], data_dir: Option<PathBuf>, profile: Profile) -> DataCache {
+    pub fn obtain(
+        datasets: &[String],
+        data_dir: Option<PathBuf>,
+        profile: Profile,
+        events: &dyn StudyObserver,
+    ) -> DataCache {
         let source = DataSource::from_env(data_dir);
         let sets = datasets
             .iter()
             .map(|name| {
                 let augment = profile.recipe(dataset_kind(name)).augment;
-                (name.clone(), load_one(name, &source, augment))
+                (name.clone(), load_one(name, &source, augment, events))
             })
             .collect();
         DataCache { sets }
@@ -56,23 +62,32 @@ impl DataCache {
     }
 }
 
-fn load_one(name: &str, source: &DataSource, augment: bool) -> Result<Dataset, String> {
+fn load_one(
+    name: &str,
+    source: &DataSource,
+    augment: bool,
+    events: &dyn StudyObserver,
+) -> Result<Dataset, String> {
     let parsed: DatasetName = name.parse().map_err(|e| format!("{e}"))?;
-    println!("data: loading {name}");
+    events.on_event(StudyEvent::DataLoading {
+        dataset: name.into(),
+    });
     let mut dataset = deepskip_data::load(&parsed, source).map_err(|e| {
         let reason = format!("{name} could not be obtained: {e}");
-        println!("data: {reason}");
+        events.on_event(StudyEvent::DataUnavailable {
+            reason: reason.clone(),
+        });
         reason
     })?;
     if !augment {
         dataset.augmentation = Augmentation::None;
     }
-    println!(
-        "data: {name}: {} training and {} test images, {} classes",
-        dataset.train.len(),
-        dataset.test.len(),
-        dataset.train.num_classes
-    );
+    events.on_event(StudyEvent::DataLoaded {
+        dataset: name.into(),
+        train: dataset.train.len(),
+        test: dataset.test.len(),
+        classes: dataset.train.num_classes as usize,
+    });
     Ok(dataset)
 }
 

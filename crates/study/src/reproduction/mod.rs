@@ -15,12 +15,15 @@ pub mod steps;
 pub mod summary;
 pub mod train_config;
 
+use crate::{StudyEvent, StudyObserver};
 use device::{DeviceChoice, DevicePool};
 use plan::{dataset_kind, default_models, plan_runs, PlannedRun};
 use profile::{DatasetKind, Profile};
 pub use scope::RunScope;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 /// Everything `deepskip reproduce` was asked for.
 #[derive(Debug, Clone)]
@@ -46,6 +49,8 @@ pub struct ReproductionOptions {
     pub tolerance: deepskip_spectra::Tolerance,
     /// Views of the hidden representations the analysis computes.
     pub view: crate::analysis::RepresentationView,
+    /// Set (e.g. by Ctrl-C) to make the running step checkpoint and stop, and the rest wait.
+    pub interrupt: Arc<AtomicBool>,
 }
 
 /// The runs of a reproduction and how the outputs describe its profile.
@@ -101,9 +106,13 @@ fn kind_label(kind: DatasetKind) -> &'static str {
     }
 }
 
-/// Runs the whole reproduction (or the part `options.scope` names); the exit status says
-/// whether every requested run finished (or diverged, or was skipped for a stated reason).
-pub fn reproduce(options: ReproductionOptions) -> anyhow::Result<ExitCode> {
+/// Runs the whole reproduction (or the part `options.scope` names), reporting to `events`; the
+/// exit status says whether every requested run finished (or diverged, or was skipped for a
+/// stated reason).
+pub fn reproduce(
+    options: ReproductionOptions,
+    events: &dyn StudyObserver,
+) -> anyhow::Result<ExitCode> {
     let plan = reproduction_plan(&options)?;
     // The report job trains nothing: it needs no GPU, whatever `--device` says.
     let pool = if options.scope == RunScope::ReportOnly {
@@ -112,12 +121,21 @@ pub fn reproduce(options: ReproductionOptions) -> anyhow::Result<ExitCode> {
         }
     } else {
         let pool = DevicePool::resolve(options.device, options.jobs)?;
-        check_profile_fits_device(&options, &pool)?;
+        check_profile_fits_device(&options, &pool, events)?;
         limit_cpu_threads(options.profile, &pool);
         pool
     };
-    print_header(&options, &pool, &plan.runs, &plan.description);
-    runner::run_reproduction(&options, &pool, &plan.runs, &plan.description)
+    events.on_event(StudyEvent::Planned {
+        profile: plan.description.one_line(),
+        runs: plan.runs.len(),
+        devices: pool
+            .devices
+            .iter()
+            .map(|&d| device::device_name(d))
+            .collect(),
+        out: options.out.clone(),
+    });
+    runner::run_reproduction(&options, &pool, &plan.runs, &plan.description, events)
 }
 
 /// The runs of the reproduction `options` asks for, in table order (Table IV's last), whatever
@@ -147,6 +165,7 @@ pub fn reproduction_plan(options: &ReproductionOptions) -> anyhow::Result<Plan> 
 fn check_profile_fits_device(
     options: &ReproductionOptions,
     pool: &DevicePool,
+    events: &dyn StudyObserver,
 ) -> anyhow::Result<()> {
     if options.profile != Profile::Paper || !pool.is_cpu_only() {
         return Ok(());
@@ -156,9 +175,9 @@ fn check_profile_fits_device(
         "the paper profile trains 164-layer networks for 200 epochs: weeks on a CPU. Run it on a \
          GPU (--device cuda), use --profile quick, or pass --allow-cpu to run it here anyway"
     );
-    eprintln!(
-        "warning: running the paper profile on the CPU (--allow-cpu): expect weeks per data set"
-    );
+    events.on_event(StudyEvent::Warning(
+        "running the paper profile on the CPU (--allow-cpu): expect weeks per data set".into(),
+    ));
     Ok(())
 }
 
@@ -173,24 +192,4 @@ fn limit_cpu_threads(profile: Profile, pool: &DevicePool) {
     {
         tch::set_num_threads(1);
     }
-}
-
-fn print_header(
-    options: &ReproductionOptions,
-    pool: &DevicePool,
-    runs: &[PlannedRun],
-    description: &deepskip_report::ProfileDescription,
-) {
-    let devices: Vec<String> = pool
-        .devices
-        .iter()
-        .map(|&d| device::device_name(d))
-        .collect();
-    println!("deepskip reproduce: {}", description.one_line());
-    println!(
-        "{} runs on {} -> {}",
-        runs.len(),
-        devices.join(", "),
-        options.out.display()
-    );
 }

@@ -4,11 +4,11 @@
 //! variable under study) so that a 2-core CPU finishes in minutes and the qualitative result
 //! still shows; `toy` exists for the end-to-end test only.
 
-use clap::ValueEnum;
 use serde::Serialize;
 
 /// Which protocol a reproduction follows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Profile {
     /// CPU-sized: depth 164 kept; width, training subset, epochs and analysis samples reduced.

@@ -8,6 +8,7 @@ use super::run_data::RunData;
 use super::run_record::{decide, move_aside, read_status, write_record, RunAction, RunRecord};
 use super::summary::{exit_status, render_summary, summarize, write_summary, RunOutcome};
 use super::{imagenet, slurm, steps, ReproductionOptions, RunScope};
+use crate::{Accuracy, RunStep, StudyEvent, StudyObserver};
 use deepskip_models::{BnStats, Precision};
 use deepskip_report::ProfileDescription;
 use deepskip_runs::schema::{RunState, RunSummary};
@@ -34,6 +35,7 @@ struct RunContext<'a> {
     bn_stats: BnStats,
     tolerance: deepskip_spectra::Tolerance,
     view: crate::analysis::RepresentationView,
+    events: &'a dyn StudyObserver,
 }
 
 /// Trains and analyses every run, then writes `summary.json` and the report.
@@ -42,6 +44,7 @@ pub fn run_reproduction(
     pool: &DevicePool,
     runs: &[PlannedRun],
     description: &ProfileDescription,
+    events: &dyn StudyObserver,
 ) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&options.out).map_err(|e| {
         anyhow::anyhow!(
@@ -50,21 +53,21 @@ pub fn run_reproduction(
         )
     })?;
     let started = Instant::now();
-    let interrupt = crate::interrupt::interrupt_flag();
     let datasets = datasets_in_scope(options, runs);
-    let data = DataCache::obtain(&datasets, options.data_dir.clone(), options.profile);
+    let data = DataCache::obtain(&datasets, options.data_dir.clone(), options.profile, events);
     let ctx = RunContext {
         results_dir: &options.out,
         force: options.force,
         data: &data,
         imagenet: options.imagenet.as_deref(),
-        interrupt,
+        interrupt: Arc::clone(&options.interrupt),
         total: runs.len(),
         scope: options.scope,
         precision: options.precision,
         bn_stats: options.bn_stats,
         tolerance: options.tolerance,
         view: options.view,
+        events,
     };
     if let RunScope::One(index) = options.scope {
         return run_one(&ctx, pool, runs, index);
@@ -79,20 +82,23 @@ pub fn run_reproduction(
     summaries.extend(imagenet::table_iv_rows(options));
     write_summary(&options.out, &summaries)?;
     let report = deepskip_report::write_report(&options.out, description);
-    let summary_text = render_summary(&summaries, &description.one_line());
-    println!("{summary_text}");
+    events.on_event(StudyEvent::Summary {
+        text: render_summary(&summaries, &description.one_line()),
+    });
     let mut status = exit_status(&outcomes);
     match report {
-        Ok(_) => println!("Report: {}", options.out.join("report.html").display()),
+        Ok(files) => events.on_event(StudyEvent::Report(Ok(files.html))),
         Err(e) => {
-            eprintln!(
-                "error: writing the report in {} failed: {e}",
+            events.on_event(StudyEvent::Report(Err(format!(
+                "writing the report in {} failed: {e}",
                 options.out.display()
-            );
+            ))));
             status = ExitCode::FAILURE;
         }
     }
-    println!("Total wall time: {:.0} s", started.elapsed().as_secs_f64());
+    events.on_event(StudyEvent::Done {
+        seconds: started.elapsed().as_secs_f64(),
+    });
     Ok(status)
 }
 
@@ -174,11 +180,19 @@ fn execute(
 ) -> RunOutcome {
     let name = device_name(device);
     let tag = format!("[{}/{}] {}", index + 1, ctx.total, run.label());
+    let say = |step: RunStep| {
+        ctx.events.on_event(StudyEvent::Run {
+            tag: tag.clone(),
+            step,
+        })
+    };
     let data = match RunData::lookup(ctx.data, ctx.imagenet, &run.dataset) {
         Ok(data) => data,
         Err(reason) => {
             let first_line = reason.lines().next().unwrap_or_default();
-            println!("{tag}: skipped ({first_line})");
+            say(RunStep::Skipped {
+                reason: first_line.into(),
+            });
             return RunOutcome::Skipped { reason };
         }
     };
@@ -202,7 +216,9 @@ fn execute(
         let done = (action == RunAction::Done)
             .then(|| read_status(&run_dir).map_or(RunState::Finished, |s| s.state));
         let outcome = slurm::outcome::for_report(ctx.results_dir, run, done);
-        println!("{tag}: {}", slurm::outcome::describe(&outcome));
+        say(RunStep::Recorded {
+            outcome: slurm::outcome::describe(&outcome),
+        });
         return outcome;
     }
     let started = Instant::now();
@@ -210,11 +226,10 @@ fn execute(
         let resume = match &action {
             RunAction::Done => {
                 let state = read_status(&run_dir).map_or(RunState::Finished, |s| s.state);
-                println!(
-                    "{tag}: already done ({}){}",
-                    state_word(state),
-                    accuracy_note(&run_dir)
-                );
+                say(RunStep::AlreadyDone {
+                    state,
+                    accuracy: last_accuracy(&run_dir),
+                });
                 return Ok(RunOutcome::Completed {
                     state,
                     device: name.clone(),
@@ -223,7 +238,10 @@ fn execute(
             RunAction::Analyze => None,
             RunAction::Replace { reason } => {
                 let moved = move_aside(&run_dir)?;
-                println!("{tag}: old run moved to {} ({reason})", moved.display());
+                say(RunStep::MovedAside {
+                    to: moved,
+                    reason: reason.clone(),
+                });
                 Some(false)
             }
             RunAction::Train => Some(false),
@@ -236,33 +254,40 @@ fn execute(
         };
         let state = match resume {
             Some(resume) => {
-                let verb = if resume { "resuming" } else { "training" };
-                println!("{tag}: {verb} on {name}");
+                say(RunStep::Training {
+                    resume,
+                    device: name.clone(),
+                });
                 let source = data.source(&config)?;
-                let state =
-                    steps::train(&config, &run_dir, source.as_ref(), resume, &ctx.interrupt)?;
+                let state = steps::train(
+                    &config,
+                    &run_dir,
+                    source.as_ref(),
+                    resume,
+                    &ctx.interrupt,
+                    &say,
+                )?;
                 write_record(&run_dir, &record)?;
                 state
             }
             None => read_status(&run_dir).map_or(RunState::Finished, |s| s.state),
         };
         if state == RunState::Interrupted {
-            println!(
-                "{tag}: interrupted after {:.0} s; rerun to resume",
-                started.elapsed().as_secs_f64()
-            );
+            say(RunStep::Interrupted {
+                seconds: started.elapsed().as_secs_f64(),
+            });
             return Ok(RunOutcome::Interrupted {
                 device: name.clone(),
             });
         }
         let Some(dataset) = data.analysable() else {
-            println!("{tag}: not analysed (Table IV reports ImageNet accuracy only)");
+            say(RunStep::NotAnalysable);
             return Ok(RunOutcome::Completed {
                 state,
                 device: name.clone(),
             });
         };
-        println!("{tag}: analysing");
+        say(RunStep::Analysing);
         match steps::analyze(
             &run_dir,
             run.recipe.analysis_samples,
@@ -270,6 +295,7 @@ fn execute(
             device,
             ctx.tolerance,
             ctx.view,
+            &say,
         ) {
             Ok(()) => {
                 record.analyzed = true;
@@ -277,7 +303,9 @@ fn execute(
             }
             // A diverged run is a result even when its weights cannot be analysed.
             Err(e) if state == RunState::Diverged => {
-                println!("{tag}: diverged run not analysed: {e:#}");
+                say(RunStep::DivergedNotAnalysed {
+                    error: format!("{e:#}"),
+                });
             }
             Err(e) => return Err(e),
         }
@@ -290,20 +318,19 @@ fn execute(
         Ok(outcome) => {
             let already_done = action == RunAction::Done;
             if let (RunOutcome::Completed { state, .. }, false) = (&outcome, already_done) {
-                println!(
-                    "{tag}: {} in {:.0} s{}",
-                    state_word(*state),
-                    started.elapsed().as_secs_f64(),
-                    accuracy_note(&run_dir)
-                );
+                say(RunStep::Ended {
+                    state: *state,
+                    seconds: started.elapsed().as_secs_f64(),
+                    accuracy: last_accuracy(&run_dir),
+                });
             }
             outcome
         }
         Err(error) => {
-            println!(
-                "{tag}: FAILED after {:.0} s: {error:#}",
-                started.elapsed().as_secs_f64()
-            );
+            say(RunStep::Failed {
+                seconds: started.elapsed().as_secs_f64(),
+                error: format!("{error:#}"),
+            });
             RunOutcome::Failed {
                 error: format!("{error:#}"),
                 device: name,
@@ -312,26 +339,12 @@ fn execute(
     }
 }
 
-fn state_word(state: RunState) -> &'static str {
-    match state {
-        RunState::Finished => "finished",
-        RunState::Diverged => "diverged",
-        RunState::Interrupted => "interrupted",
-        RunState::Running => "running",
-        RunState::Skipped => "skipped",
-    }
-}
-
-/// `, train 95.2%, test 94.8%` from the run's last epoch, when it has one.
-fn accuracy_note(run_dir: &Path) -> String {
+/// The last epoch's accuracies, when the run has one.
+fn last_accuracy(run_dir: &Path) -> Option<Accuracy> {
     super::summary::read_metrics(run_dir)
         .last()
-        .map(|m| {
-            format!(
-                ", train {:.1}%, test {:.1}%",
-                100.0 * m.train_acc,
-                100.0 * m.test_acc
-            )
+        .map(|m| Accuracy {
+            train: m.train_acc,
+            test: m.test_acc,
         })
-        .unwrap_or_default()
 }

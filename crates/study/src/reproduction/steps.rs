@@ -2,6 +2,7 @@
 //! the trained network (the `deepskip analyze` glue).
 
 use crate::analysis;
+use crate::RunStep;
 use anyhow::Context;
 use deepskip_data::Dataset;
 use deepskip_models::LayerSelection;
@@ -13,13 +14,14 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 /// Trains (or resumes) `config` in `run_dir`; the state it ended in (finished, diverged or
-/// interrupted: all three are outcomes, not errors).
+/// interrupted: all three are outcomes, not errors). `note` receives the trainer's reason.
 pub fn train(
     config: &TrainConfig,
     run_dir: &Path,
     source: &dyn BatchSource,
     resume: bool,
     interrupt: &Arc<AtomicBool>,
+    note: &dyn Fn(RunStep),
 ) -> anyhow::Result<RunState> {
     let options = RunOptions {
         resume,
@@ -28,10 +30,13 @@ pub fn train(
     };
     let outcome = deepskip_train::train_from(config, source, run_dir, &options)?;
     if let Some(reason) = &outcome.status.reason {
-        println!("    {}: {reason}", run_dir.display());
+        note(RunStep::TrainingNote {
+            run_dir: run_dir.to_path_buf(),
+            reason: reason.clone(),
+        });
     }
     if let Some(o) = &outcome.bn_overflow {
-        println!("    {}", crate::commands::train::bn_overflow_warning(o));
+        note(RunStep::BnOverflow(o.clone()));
     }
     Ok(outcome.status.state)
 }
@@ -46,6 +51,7 @@ pub fn analyze(
     device: tch::Device,
     tolerance: Tolerance,
     view: analysis::RepresentationView,
+    note: &dyn Fn(RunStep),
 ) -> anyhow::Result<()> {
     let trained = deepskip_train::load_trained(run_dir, device)
         .with_context(|| format!("loading the trained model of {}", run_dir.display()))?;
@@ -70,9 +76,11 @@ pub fn analyze(
         tolerance,
         view,
     )?;
-    println!(
-        "    analysed {} hidden representations ({} singular) and {} weights",
-        summary.hidden, summary.singular, summary.weights
-    );
+    note(RunStep::Analysed {
+        hidden: summary.hidden,
+        singular: summary.singular,
+        weights: summary.weights,
+        warnings: summary.warnings,
+    });
     Ok(())
 }

@@ -3,7 +3,6 @@
 //! the shared filesystem) and a report job that runs once every task has ended. Slurm is the
 //! scheduler; nothing of ours runs between the jobs.
 
-pub mod command_line;
 pub mod commands;
 pub mod outcome;
 pub mod script;
@@ -16,7 +15,6 @@ use super::run_record::{decide, move_aside, RunAction};
 use super::{reproduction_plan, ReproductionOptions};
 use script::{JobResources, ScriptContext};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use submission::{Submission, SubmittedRun};
 
 /// How to submit.
@@ -29,22 +27,45 @@ pub struct SlurmOptions {
 
 /// The two scripts of one submission; `array` is `None` when every run is finished.
 #[derive(Debug, Clone)]
-struct Scripts {
-    array: Option<String>,
-    report: String,
+pub struct Scripts {
+    pub array: Option<String>,
+    pub report: String,
+}
+
+/// What [`submit`] did.
+#[derive(Debug, Clone)]
+pub struct SubmitReport {
+    /// The profile's one-line description.
+    pub profile: String,
+    pub planned: usize,
+    /// Runs submitted (or, in a dry run, that would be).
+    pub pending: usize,
+    pub results_dir: PathBuf,
+    /// Runs whose old directory was moved aside (`force`): label and new place.
+    pub moved_aside: Vec<(String, PathBuf)>,
+    pub array_path: PathBuf,
+    pub report_path: PathBuf,
+    pub logs: PathBuf,
+    pub scripts: Scripts,
+    /// The submitted jobs; `None` in a dry run.
+    pub submission: Option<Submission>,
 }
 
 /// Plans the runs as a local reproduction would, then submits the unfinished ones as a job
-/// array and the report job after it (or, with `dry_run`, prints what it would submit).
-pub fn submit(options: ReproductionOptions, slurm: &SlurmOptions) -> anyhow::Result<ExitCode> {
+/// array and the report job after it (with `dry_run`, only says what it would submit).
+/// `task_command` is the command line each array task executes for the plan of the options it
+/// is given (whose paths are absolute); the task index is appended by the script.
+pub fn submit(
+    options: ReproductionOptions,
+    slurm: &SlurmOptions,
+    task_command: &dyn Fn(&ReproductionOptions) -> Vec<String>,
+) -> anyhow::Result<SubmitReport> {
     let options = with_absolute_paths(options)?;
     let plan = reproduction_plan(&options)?;
-    let exe = std::env::current_exe()
-        .map_err(|e| anyhow::anyhow!("cannot find the deepskip executable to submit: {e}"))?;
     let workdir = std::env::current_dir()?;
     let slurm_dir = options.out.join("slurm");
     let logs = slurm_dir.join("logs");
-    let command = command_line::reproduce_command(&exe, &options);
+    let command = task_command(&options);
     let ctx = ScriptContext {
         job_name: format!("deepskip-{}", options.profile.name()),
         workdir: &workdir,
@@ -64,26 +85,26 @@ pub fn submit(options: ReproductionOptions, slurm: &SlurmOptions) -> anyhow::Res
             .transpose()?,
         report: script::report_script(&ctx, &slurm.resources)?,
     };
-    println!(
-        "deepskip reproduce --slurm: {}",
-        plan.description.one_line()
-    );
-    println!(
-        "{} runs planned, {} to submit, {} already finished -> {}",
-        plan.runs.len(),
-        pending.len(),
-        plan.runs.len() - pending.len(),
-        options.out.display()
-    );
-    let array_path = slurm_dir.join("array.sbatch");
-    let report_path = slurm_dir.join("report.sbatch");
+    let mut report = SubmitReport {
+        profile: plan.description.one_line(),
+        planned: plan.runs.len(),
+        pending: pending.len(),
+        results_dir: options.out.clone(),
+        moved_aside: Vec::new(),
+        array_path: slurm_dir.join("array.sbatch"),
+        report_path: slurm_dir.join("report.sbatch"),
+        logs: logs.clone(),
+        scripts,
+        submission: None,
+    };
     if slurm.dry_run {
-        print_dry_run(&scripts, &array_path, &report_path);
-        return Ok(ExitCode::SUCCESS);
+        return Ok(report);
     }
     if options.force {
-        move_old_runs_aside(&options.out, &plan.runs)?;
+        report.moved_aside = move_old_runs_aside(&options.out, &plan.runs)?;
     }
+    let (scripts, array_path, report_path) =
+        (&report.scripts, &report.array_path, &report.report_path);
     std::fs::create_dir_all(&logs)
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", logs.display()))?;
     for &index in &pending {
@@ -91,17 +112,17 @@ pub fn submit(options: ReproductionOptions, slurm: &SlurmOptions) -> anyhow::Res
     }
     let array_job = match &scripts.array {
         Some(text) => {
-            deepskip_runs::write_atomic(&array_path, text.as_bytes())?;
-            Some(commands::sbatch(&array_path, &[])?)
+            deepskip_runs::write_atomic(array_path, text.as_bytes())?;
+            Some(commands::sbatch(array_path, &[])?)
         }
         None => None,
     };
-    deepskip_runs::write_atomic(&report_path, scripts.report.as_bytes())?;
+    deepskip_runs::write_atomic(report_path, scripts.report.as_bytes())?;
     let dependency: Vec<String> = array_job
         .iter()
         .map(|j| script::report_dependency(j))
         .collect();
-    let report_job = commands::sbatch(&report_path, &dependency).map_err(|e| {
+    let report_job = commands::sbatch(report_path, &dependency).map_err(|e| {
         anyhow::anyhow!(
             "{e:#}\nthe job array {} was submitted; once it has ended, write the report with the \
              same command and --report-only instead of --slurm",
@@ -120,8 +141,8 @@ pub fn submit(options: ReproductionOptions, slurm: &SlurmOptions) -> anyhow::Res
             .collect(),
     };
     submission::write(&options.out, &submission)?;
-    print_submitted(&submission, &options.out, &logs);
-    Ok(ExitCode::SUCCESS)
+    report.submission = Some(submission);
+    Ok(report)
 }
 
 /// Jobs start in other directories and on other machines: every path they are given is
@@ -145,61 +166,18 @@ fn is_done(results_dir: &Path, run: &PlannedRun) -> bool {
 
 /// `--force`: every planned run directory that exists goes to `<name>.old-<timestamp>` now,
 /// once, so that the tasks (and their requeued attempts) start or resume their own run.
-fn move_old_runs_aside(results_dir: &Path, runs: &[PlannedRun]) -> anyhow::Result<()> {
+fn move_old_runs_aside(
+    results_dir: &Path,
+    runs: &[PlannedRun],
+) -> anyhow::Result<Vec<(String, PathBuf)>> {
+    let mut moved = Vec::new();
     for run in runs {
         let run_dir = results_dir.join(run.rel_dir());
         if run_dir.exists() {
-            let moved = move_aside(&run_dir)?;
-            println!(
-                "{}: old run moved to {} (--force)",
-                run.label(),
-                moved.display()
-            );
+            moved.push((run.label(), move_aside(&run_dir)?));
         }
     }
-    Ok(())
-}
-
-fn print_dry_run(scripts: &Scripts, array_path: &Path, report_path: &Path) {
-    match &scripts.array {
-        Some(text) => {
-            println!("\n--- {} ---\n{text}", array_path.display());
-            println!("$ sbatch --parsable {}", array_path.display());
-        }
-        None => println!("\nevery run is finished: no job array"),
-    }
-    println!("\n--- {} ---\n{}", report_path.display(), scripts.report);
-    let dependency = if scripts.array.is_some() {
-        format!("{} ", script::report_dependency("<array job id>"))
-    } else {
-        String::new()
-    };
-    println!(
-        "$ sbatch --parsable {dependency}{}\n\n(dry run: nothing submitted)",
-        report_path.display()
-    );
-}
-
-fn print_submitted(submission: &Submission, results_dir: &Path, logs: &Path) {
-    match &submission.array_job {
-        Some(job) => {
-            let tasks = submission.runs.iter().filter(|r| r.submitted).count();
-            println!("Submitted job array {job} ({tasks} tasks, one per unfinished run)");
-        }
-        None => println!("Every run is finished: no job array submitted"),
-    }
-    println!(
-        "Submitted report job {} (runs once the array has ended)",
-        submission.report_job
-    );
-    println!(
-        "Job ids and plan: {}\nLogs: {}\nReport: {} once job {} has ended; follow the runs \
-         with the same command and --status instead of --slurm",
-        submission::path(results_dir).display(),
-        logs.display(),
-        results_dir.join("report.html").display(),
-        submission.report_job
-    );
+    Ok(moved)
 }
 
 fn unix_now() -> u64 {

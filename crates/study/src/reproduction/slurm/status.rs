@@ -9,35 +9,60 @@ use crate::reproduction::{reproduction_plan, ReproductionOptions};
 use deepskip_runs::schema::RunState;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::ExitCode;
 
-/// Prints one line per planned run (and the report job's state) and returns success.
-pub fn print_status(options: &ReproductionOptions) -> anyhow::Result<ExitCode> {
+/// Each planned run's state on disk and in Slurm: what `deepskip reproduce --status` shows.
+#[derive(Debug, Clone)]
+pub struct StatusTable {
+    pub results_dir: std::path::PathBuf,
+    /// Why the Slurm states could not be read (the scheduler's error), if they could not.
+    pub slurm_error: Option<String>,
+    pub rows: Vec<StatusRow>,
+    /// The report job and its state, when the results directory was submitted.
+    pub report_job: Option<(String, String)>,
+}
+
+/// One planned run in a [`StatusTable`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusRow {
+    pub index: usize,
+    pub label: String,
+    /// What its run directory holds, in a few words.
+    pub on_disk: String,
+    /// Its array task and Slurm state, or why it has none.
+    pub slurm: String,
+}
+
+/// Reads the state of every run `options` plans.
+pub fn status_table(options: &ReproductionOptions) -> anyhow::Result<StatusTable> {
     let plan = reproduction_plan(options)?;
     let submission = submission::read(&options.out);
     let jobs = submission.as_ref().map(job_states);
-    println!(
-        "{} runs planned in {}",
-        plan.runs.len(),
-        options.out.display()
-    );
-    if let Some(Err(e)) = &jobs {
-        println!("Slurm: {e:#}");
-    }
+    let slurm_error = match &jobs {
+        Some(Err(e)) => Some(format!("{e:#}")),
+        _ => None,
+    };
     let jobs = jobs.and_then(Result::ok).unwrap_or_default();
-    println!("{:>3}  {:<36} {:<44} slurm", "#", "run", "run directory");
-    for (index, run) in plan.runs.iter().enumerate() {
-        let on_disk = describe_run_dir(&options.out.join(run.rel_dir()), run);
-        let queued = slurm_column(submission.as_ref(), &jobs, index);
-        println!("{index:>3}  {:<36} {on_disk:<44} {queued}", run.label());
-    }
-    if let Some(submission) = &submission {
-        let report = jobs
-            .get(&submission.report_job)
-            .map_or("ended", String::as_str);
-        println!("report job {}: {report}", submission.report_job);
-    }
-    Ok(ExitCode::SUCCESS)
+    let rows = plan
+        .runs
+        .iter()
+        .enumerate()
+        .map(|(index, run)| StatusRow {
+            index,
+            label: run.label(),
+            on_disk: describe_run_dir(&options.out.join(run.rel_dir()), run),
+            slurm: slurm_column(submission.as_ref(), &jobs, index),
+        })
+        .collect();
+    let report_job = submission.map(|s| {
+        let state = jobs.get(&s.report_job).map_or("ended", String::as_str);
+        (s.report_job.clone(), state.to_owned())
+    });
+    Ok(StatusTable {
+        results_dir: options.out.clone(),
+        slurm_error,
+        rows,
+        report_job,
+    })
 }
 
 /// The Slurm state of the submission's jobs by task id: the queue's, then the accounting's for

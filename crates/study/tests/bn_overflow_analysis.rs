@@ -2,10 +2,10 @@
 //! exactly that layer numerically dead (BN overflow), apart from being singular; the f64
 //! forward pass of the same weights does not collapse there.
 
-use deepskip_cli::analysis::{analyse_hidden, BnStatistics, ForwardPass};
 use deepskip_data::{ImageSet, ImageShape, Normalization};
 use deepskip_models::{LayerSelection, ModelSpec, Network, Precision};
 use deepskip_spectra::{ManyLayers, Tolerance};
+use deepskip_study::analysis::{analyse_hidden, BnStatistics, ForwardPass};
 use std::sync::Arc;
 use tch::{nn, Device};
 

@@ -1,7 +1,7 @@
 //! The `deepskip reproduce` command line a Slurm job runs: the submission's own options, so
 //! that every task plans exactly the same runs, with absolute paths (jobs start elsewhere).
 
-use crate::reproduction::ReproductionOptions;
+use deepskip_study::reproduction::ReproductionOptions;
 use std::path::Path;
 
 /// `<exe> reproduce ...` planning the runs of `options` (whose paths are already absolute or
