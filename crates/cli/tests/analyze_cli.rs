@@ -131,15 +131,21 @@ fn taps(run: &Path, data: &Path, batch_bn: bool) -> Vec<TapValues> {
     let _logits = tch::no_grad(|| {
         trained
             .network
-            .forward_with_taps(&images, batch_bn, &LayerSelection::All, &mut |tap| {
-                let output = tap.output.to_kind(Kind::Float).contiguous();
-                out.push(TapValues {
-                    index: tap.index,
-                    name: tap.name.to_owned(),
-                    shape: output.size().iter().map(|&d| d as usize).collect(),
-                    values: Vec::<f32>::try_from(&output.view([-1])).unwrap(),
-                });
-            })
+            .forward_with_taps::<std::convert::Infallible>(
+                &images,
+                batch_bn,
+                &LayerSelection::All,
+                &mut |tap| {
+                    let output = tap.output.to_kind(Kind::Float).contiguous();
+                    out.push(TapValues {
+                        index: tap.index,
+                        name: tap.name.to_owned(),
+                        shape: output.size().iter().map(|&d| d as usize).collect(),
+                        values: Vec::<f32>::try_from(&output.view([-1])).unwrap(),
+                    });
+                    Ok(())
+                },
+            )
     });
     out
 }

@@ -11,6 +11,7 @@ use crate::selection::{LayerInfo, LayerSelection, LayerWeight, Tap};
 use crate::shortcut::ShortcutPath;
 use crate::spec::ModelSpec;
 use crate::stem::Stem;
+use std::convert::Infallible;
 use tch::{nn, Tensor};
 
 /// A PlainNet, ResNet, ResNeXt or PlainNeXt of any supported depth.
@@ -90,27 +91,28 @@ impl Network {
     /// computed. Tap points (see docs/architectures.md): the stem after BN+ReLU (and max-pool on
     /// ImageNet); a block's inner convolutions after BN+ReLU; a block's last convolution as the
     /// block output (after the shortcut addition and ReLU); the classifier as the logits.
-    /// Unselected outputs are dropped as the pass moves on, as in a plain forward.
-    pub fn forward_with_taps(
+    /// Unselected outputs are dropped as the pass moves on, as in a plain forward. The first
+    /// error `on_tap` returns stops the pass (no later layer is computed) and is returned.
+    pub fn forward_with_taps<E>(
         &self,
         xs: &Tensor,
         train: bool,
         selection: &LayerSelection,
-        on_tap: &mut dyn FnMut(Tap<'_>),
-    ) -> Tensor {
+        on_tap: &mut dyn FnMut(Tap<'_>) -> Result<(), E>,
+    ) -> Result<Tensor, E> {
         self.forward_pass(xs, self.pass(train, None), selection, on_tap)
     }
 
     /// [`Network::forward_with_taps`] that also records each BN layer's health in `watch`
     /// (see [`BnWatch`]): device-side flags, no host read.
-    pub fn forward_watched(
+    pub fn forward_watched<E>(
         &self,
         xs: &Tensor,
         train: bool,
         selection: &LayerSelection,
-        on_tap: &mut dyn FnMut(Tap<'_>),
+        on_tap: &mut dyn FnMut(Tap<'_>) -> Result<(), E>,
         watch: &BnWatch,
-    ) -> Tensor {
+    ) -> Result<Tensor, E> {
         self.forward_pass(xs, self.pass(train, Some(watch)), selection, on_tap)
     }
 
@@ -122,24 +124,25 @@ impl Network {
         }
     }
 
-    fn forward_pass(
+    fn forward_pass<E>(
         &self,
         xs: &Tensor,
         pass: Pass<'_>,
         selection: &LayerSelection,
-        on_tap: &mut dyn FnMut(Tap<'_>),
-    ) -> Tensor {
+        on_tap: &mut dyn FnMut(Tap<'_>) -> Result<(), E>,
+    ) -> Result<Tensor, E> {
         let mut emit = |index: usize, output: &Tensor| {
-            if selection.contains(index) {
-                on_tap(Tap {
-                    index,
-                    name: &self.layers[index - 1].name,
-                    output,
-                });
+            if !selection.contains(index) {
+                return Ok(());
             }
+            on_tap(Tap {
+                index,
+                name: &self.layers[index - 1].name,
+                output,
+            })
         };
         let mut h = self.stem.forward(xs, &pass);
-        emit(1, &h);
+        emit(1, &h)?;
         let mut next = 2;
         for block in &self.blocks {
             let first = next;
@@ -147,12 +150,12 @@ impl Network {
             h = block.forward(&h, &pass, first, &mut |local, out| {
                 count += 1;
                 emit(first + local, out)
-            });
+            })?;
             next += count;
         }
         let logits = h.adaptive_avg_pool2d([1, 1]).flatten(1, -1).apply(&self.fc);
-        emit(next, &logits);
-        logits
+        emit(next, &logits)?;
+        Ok(logits)
     }
 
     /// Each weighted layer's weight in the numbering of [`Network::layers`].
@@ -180,6 +183,8 @@ fn block_path<'a>(vs: &nn::Path<'a>, name: &str) -> nn::Path<'a> {
 
 impl nn::ModuleT for Network {
     fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
-        self.forward_with_taps(xs, train, &LayerSelection::Only(Vec::new()), &mut |_| {})
+        let no_taps = LayerSelection::Only(Vec::new());
+        let Ok(logits) = self.forward_with_taps::<Infallible>(xs, train, &no_taps, &mut |_| Ok(()));
+        logits
     }
 }

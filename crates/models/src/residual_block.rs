@@ -37,25 +37,26 @@ impl ResidualBlock {
 
     /// Emits each inner conv's output (after BN+ReLU) as taps `0 .. k-2` and the block output
     /// (after the add and ReLU) as tap `k-1`. `first` is the weighted-layer index of `conv1`
-    /// (for the BN health record; a projection counts toward the last layer).
-    pub fn forward(
+    /// (for the BN health record; a projection counts toward the last layer). The first error
+    /// `emit` returns stops the block.
+    pub fn forward<E>(
         &self,
         xs: &Tensor,
         pass: &Pass<'_>,
         first: usize,
-        emit: &mut dyn FnMut(usize, &Tensor),
-    ) -> Tensor {
+        emit: &mut dyn FnMut(usize, &Tensor) -> Result<(), E>,
+    ) -> Result<Tensor, E> {
         let (last, inner) = self.convs.split_last().expect("a block has convolutions");
         let mut h = xs.shallow_clone();
         for (i, conv) in inner.iter().enumerate() {
             h = conv.forward_relu(&h, pass, first + i);
-            emit(i, &h);
+            emit(i, &h)?;
         }
         let last_layer = first + inner.len();
         let main = last.forward_t(&h, pass, last_layer);
         let out = self.shortcut.add(main, xs, pass, last_layer).relu();
-        emit(inner.len(), &out);
-        out
+        emit(inner.len(), &out)?;
+        Ok(out)
     }
 
     /// Each convolution's kernel with its group count, in forward order.

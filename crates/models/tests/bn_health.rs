@@ -46,13 +46,14 @@ fn watched_pass(net: &Network, xs: &Tensor) -> (Vec<usize>, f64) {
     let watch = BnWatch::new();
     let mut spread = f64::NAN;
     let _logits = tch::no_grad(|| {
-        net.forward_watched(
+        net.forward_watched::<std::convert::Infallible>(
             xs,
             true,
             &LayerSelection::Only(vec![2]),
             &mut |tap| {
                 let flat = tap.output.to_kind(Kind::Double).flatten(1, -1);
                 spread = (&flat - flat.get(0)).abs().max().double_value(&[]);
+                Ok(())
             },
             &watch,
         )
@@ -97,8 +98,16 @@ fn eval_mode_reports_running_statistics_that_overflowed() {
     let xs = images(Kind::Float);
     watched_pass(&net, &xs); // a train-mode pass updates the running statistics
     let watch = BnWatch::new();
-    let _logits =
-        tch::no_grad(|| net.forward_watched(&xs, false, &LayerSelection::All, &mut |_| {}, &watch));
+    let _logits = tch::no_grad(|| {
+        net.forward_watched(
+            &xs,
+            false,
+            &LayerSelection::All,
+            &mut |_| Ok::<(), ()>(()),
+            &watch,
+        )
+        .unwrap()
+    });
     assert!(watch.dead_layers(net.layers().len()).contains(&2));
 }
 
@@ -107,10 +116,20 @@ fn a_healthy_network_reports_nothing_and_unwatched_passes_match_watched_ones() {
     let (_vs, net) = small_plainnet();
     let xs = images(Kind::Float);
     let watch = BnWatch::new();
-    let watched =
-        tch::no_grad(|| net.forward_watched(&xs, false, &LayerSelection::All, &mut |_| {}, &watch));
-    let plain =
-        tch::no_grad(|| net.forward_with_taps(&xs, false, &LayerSelection::All, &mut |_| {}));
+    let watched = tch::no_grad(|| {
+        net.forward_watched(
+            &xs,
+            false,
+            &LayerSelection::All,
+            &mut |_| Ok::<(), ()>(()),
+            &watch,
+        )
+        .unwrap()
+    });
+    let plain = tch::no_grad(|| {
+        net.forward_with_taps(&xs, false, &LayerSelection::All, &mut |_| Ok::<(), ()>(()))
+            .unwrap()
+    });
     assert!(watch.dead_layers(net.layers().len()).is_empty());
     assert_eq!(watched, plain);
 }

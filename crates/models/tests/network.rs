@@ -1,7 +1,8 @@
 //! Built networks: parameter counts of the VarStore, output shapes, initialisation, identical
 //! PlainNet/ResNet weights, taps and per-layer weights.
 
-use deepskip_models::{LayerSelection, ModelSpec, Network, Shortcut};
+use deepskip_models::{LayerSelection, ModelSpec, Network, Shortcut, Tap};
+use std::convert::Infallible;
 use std::sync::Mutex;
 use tch::{nn, nn::ModuleT, Device, Kind, Tensor};
 
@@ -17,6 +18,21 @@ static SEEDED_INIT: Mutex<()> = Mutex::new(());
 fn randn(shape: &[i64], device: Device) -> Tensor {
     let _guard = SEEDED_INIT.lock().unwrap_or_else(|e| e.into_inner());
     Tensor::randn(shape, (Kind::Float, device))
+}
+
+/// A pass whose tap consumer cannot fail.
+fn taps_of(
+    net: &Network,
+    xs: &Tensor,
+    train: bool,
+    selection: &LayerSelection,
+    on_tap: &mut dyn FnMut(Tap<'_>),
+) -> Tensor {
+    let Ok(logits) = net.forward_with_taps::<Infallible>(xs, train, selection, &mut |tap| {
+        on_tap(tap);
+        Ok(())
+    });
+    logits
 }
 
 fn build(spec: &ModelSpec, seed: i64) -> (nn::VarStore, Network) {
@@ -164,7 +180,7 @@ fn taps_stream_every_weighted_layer_with_documented_shapes() {
     let x = randn(&[3, 1, 28, 28], Device::Cpu);
     let mut seen = Vec::new();
     let logits = tch::no_grad(|| {
-        net.forward_with_taps(&x, false, &LayerSelection::All, &mut |tap| {
+        taps_of(&net, &x, false, &LayerSelection::All, &mut |tap| {
             seen.push((tap.index, tap.name.to_string(), tap.output.size()))
         })
     });
@@ -194,7 +210,7 @@ fn taps_follow_the_documented_definitions() {
     let x = randn(&[2, 3, 32, 32], Device::Cpu);
     let mut outs: Vec<Tensor> = Vec::new();
     let logits = tch::no_grad(|| {
-        net.forward_with_taps(&x, false, &LayerSelection::All, &mut |tap| {
+        taps_of(&net, &x, false, &LayerSelection::All, &mut |tap| {
             outs.push(tap.output.copy())
         })
     });
@@ -214,7 +230,7 @@ fn taps_follow_the_documented_definitions() {
     let mut plain_outs: Vec<Tensor> = Vec::new();
     let sel = LayerSelection::Only(vec![1, 2, 3]);
     let _ = tch::no_grad(|| {
-        plain.forward_with_taps(&x, false, &sel, &mut |tap| {
+        taps_of(&plain, &x, false, &sel, &mut |tap| {
             plain_outs.push(tap.output.copy())
         })
     });
@@ -238,7 +254,7 @@ fn selection_returns_only_the_chosen_layers() {
     selection.validate(s.layer_count()).unwrap();
     let mut seen = Vec::new();
     let _ = tch::no_grad(|| {
-        net.forward_with_taps(&x, false, &selection, &mut |t| {
+        taps_of(&net, &x, false, &selection, &mut |t| {
             seen.push((t.index, t.output.size()))
         })
     });
@@ -265,7 +281,7 @@ fn imagenet_taps_at_small_input() {
     let mut seen = Vec::new();
     let sel = LayerSelection::Only(vec![1, 2, 3, 4, 50]);
     let _ = tch::no_grad(|| {
-        net.forward_with_taps(&x, false, &sel, &mut |t| {
+        taps_of(&net, &x, false, &sel, &mut |t| {
             seen.push((t.name.to_string(), t.output.size()))
         })
     });
@@ -312,7 +328,7 @@ fn cuda_forward_with_taps_and_autocast_when_a_gpu_is_present() {
     let x = Tensor::randn([4, 3, 32, 32], (Kind::Float, Device::Cuda(0)));
     let mut devices = Vec::new();
     let logits = tch::no_grad(|| {
-        net.forward_with_taps(&x, false, &LayerSelection::All, &mut |t| {
+        taps_of(&net, &x, false, &LayerSelection::All, &mut |t| {
             devices.push(t.output.device())
         })
     });
@@ -338,7 +354,9 @@ fn the_option_a_shortcut_subsamples_at_phase_zero_and_appends_zero_channels() {
     let mut taps: Vec<Tensor> = Vec::new();
     let sel = LayerSelection::Only(vec![7, 8, 9]);
     let _ = tch::no_grad(|| {
-        net.forward_with_taps(&x, false, &sel, &mut |tap| taps.push(tap.output.copy()))
+        taps_of(&net, &x, false, &sel, &mut |tap| {
+            taps.push(tap.output.copy())
+        })
     });
     assert_eq!(net.layers()[8].name, "stage2.block1.conv2");
     let (input, inner, output) = (&taps[0], &taps[1], &taps[2]);
@@ -385,4 +403,28 @@ fn the_option_a_shortcut_subsamples_at_phase_zero_and_appends_zero_channels() {
     assert!(!(main.narrow(1, 0, 16) + odd)
         .relu()
         .allclose(&expected_kept, 1e-3, 1e-3, false));
+}
+
+#[test]
+fn a_failing_tap_consumer_stops_the_pass_at_its_layer() {
+    let s = spec("plainnet-20").with_input(1, 10).unwrap();
+    let (_vs, net) = build(&s, 3);
+    let x = randn(&[2, 1, 28, 28], Device::Cpu);
+    let mut seen = Vec::new();
+    let result = tch::no_grad(|| {
+        net.forward_with_taps(&x, false, &LayerSelection::All, &mut |tap| {
+            seen.push(tap.index);
+            if tap.index == 3 {
+                Err(format!("consumer failed at layer {}", tap.index))
+            } else {
+                Ok(())
+            }
+        })
+    });
+    assert_eq!(result.unwrap_err(), "consumer failed at layer 3");
+    assert_eq!(
+        seen,
+        vec![1, 2, 3],
+        "no layer after the failing one is computed"
+    );
 }

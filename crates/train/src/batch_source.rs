@@ -98,7 +98,8 @@ pub(crate) fn steps_per_epoch(
     let full_batches = source.train_batches_per_epoch();
     if full_batches == 0 {
         return Err(TrainError::InvalidConfig(format!(
-            "the training split makes no full batch of {}; lower --batch-size or raise --train-subset",
+            "the training split makes no full batch of {} (batch_size): lower batch_size or raise \
+             train_subset",
             config.batch_size
         )));
     }

@@ -91,44 +91,45 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
-    /// Rejects values the loop cannot run with, saying which option to fix.
+    /// Rejects values the loop cannot run with, naming the field to fix (the CLI maps fields
+    /// to its flags).
     pub fn validate(&self) -> Result<(), TrainError> {
         let bad = |msg: String| Err(TrainError::InvalidConfig(msg));
         if self.epochs == 0 {
-            return bad("--epochs must be at least 1".into());
+            return bad("epochs must be at least 1".into());
         }
         if self.batch_size == 0 {
-            return bad("--batch-size must be at least 1".into());
+            return bad("batch_size must be at least 1".into());
         }
         if self.steps_per_epoch == Some(0) {
-            return bad("--steps-per-epoch must be at least 1".into());
+            return bad("steps_per_epoch must be at least 1".into());
         }
         if self.train_subset == Some(0) || self.test_subset == Some(0) {
-            return bad("--train-subset / --test-subset must be at least 1 per class".into());
+            return bad("train_subset / test_subset must be at least 1 per class".into());
         }
         if self.checkpoint_every == 0 {
-            return bad("--checkpoint-every must be at least 1 epoch".into());
+            return bad("checkpoint_every must be at least 1 epoch".into());
         }
         if self.image_size.is_some_and(|s| s < 32) {
-            return bad("--image-size must be at least 32 pixels".into());
+            return bad("image_size must be at least 32 pixels".into());
         }
         if !(self.lr.is_finite() && self.lr > 0.0) {
-            return bad(format!("--lr {} must be a positive number", self.lr));
+            return bad(format!("lr {} must be a positive number", self.lr));
         }
         if !(0.0..1.0).contains(&self.momentum) {
-            return bad(format!("--momentum {} must be in [0, 1)", self.momentum));
+            return bad(format!("momentum {} must be in [0, 1)", self.momentum));
         }
         if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
-            return bad(format!("--weight-decay {} must be >= 0", self.weight_decay));
+            return bad(format!("weight_decay {} must be >= 0", self.weight_decay));
         }
         if !(self.width_multiplier.is_finite() && self.width_multiplier > 0.0) {
             return bad(format!(
-                "--width-multiplier {} must be positive",
+                "width_multiplier {} must be positive",
                 self.width_multiplier
             ));
         }
         if self.amp && self.precision == Precision::F64 {
-            return bad("--amp and --precision f64 exclude each other: drop one".into());
+            return bad("amp and precision f64 exclude each other: drop one".into());
         }
         self.schedule.validate().map_err(TrainError::InvalidConfig)
     }

@@ -17,7 +17,7 @@ pub enum TrainError {
     },
 
     /// A JSON file of the run directory could not be read or written.
-    #[error("{path}: invalid JSON ({source}); the file may be corrupt, remove the run directory or pass another --out")]
+    #[error("{path}: invalid JSON ({source}); the file may be corrupt: remove the run directory or write the run elsewhere")]
     Json {
         path: PathBuf,
         #[source]
@@ -45,24 +45,25 @@ pub enum TrainError {
     InvalidDevice(String),
 
     /// CUDA was asked for but libtorch sees no such GPU.
-    #[error("device {requested} requested but libtorch sees {available} CUDA device(s); use --device cpu or auto")]
+    #[error("device {requested} requested but libtorch sees {available} CUDA device(s); use the CPU, or auto")]
     DeviceUnavailable { requested: String, available: i64 },
 
-    /// The run directory holds a different run and `--resume` was not given, or was given for a
-    /// different configuration.
-    #[error("{path} already holds a run with a different configuration ({difference}); pass another --out, or --resume with the same options to continue it")]
+    /// The run directory holds a run with a different configuration.
+    #[error("{path} already holds a run with a different configuration ({difference}); write this run elsewhere, or resume with the same configuration to continue that one")]
     RunDirConflict { path: PathBuf, difference: String },
 
-    /// The run directory already holds this run and `--resume` was not given.
-    #[error("{0} already holds this run; pass --resume to continue it, or another --out to start afresh")]
+    /// The run directory already holds this run and resuming was not asked for.
+    #[error("{0} already holds this run; resume it to continue, or write the run elsewhere to start afresh")]
     RunExists(PathBuf),
 
     /// The run directory holds files but no run config (not a run directory).
-    #[error("{0} exists and is not an empty run directory (no config.json); pass another --out")]
+    #[error(
+        "{0} exists and is not an empty run directory (no config.json); write the run elsewhere"
+    )]
     NotARunDir(PathBuf),
 
-    /// `--resume` found nothing to resume from.
-    #[error("{0}: no checkpoint to resume from (checkpoint/manifest.json missing); run without --resume to start afresh")]
+    /// Resuming found nothing to resume from.
+    #[error("{0}: no checkpoint to resume from (checkpoint/manifest.json missing); start the run afresh instead")]
     NoCheckpoint(PathBuf),
 
     /// A checkpoint is incomplete or does not match the model.

@@ -29,8 +29,8 @@ impl ImagenetFolders {
     pub fn open(root: &Path, config: &TrainConfig) -> Result<Self, TrainError> {
         if config.train_subset.is_some() || config.test_subset.is_some() {
             return Err(TrainError::InvalidConfig(
-                "--train-subset / --test-subset are not supported for ImageNet folders; cap the \
-                 epoch with --steps-per-epoch instead"
+                "train_subset / test_subset are not supported for ImageNet folders; cap the \
+                 epoch with steps_per_epoch instead"
                     .into(),
             ));
         }

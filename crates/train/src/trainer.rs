@@ -14,6 +14,7 @@ use crate::{MetricsLog, RecordedVersions, RunDir, StepOutcome, TrainConfig, Trai
 use deepskip_data::Dataset;
 use deepskip_models::{BnWatch, LayerSelection, ModelSpec, Network};
 use deepskip_runs::schema::{BnOverflow, EpochMetrics, RunState, RunStatus};
+use std::convert::Infallible;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::atomic::AtomicBool;
@@ -138,12 +139,12 @@ pub(crate) fn resolve_spec(
 fn amp_declined(device: Device, spec: &ModelSpec) -> String {
     if device.is_cuda() {
         format!(
-            "--amp is not used for {}: CUDA autocast computes in f16, which a plain network's \
+            "mixed precision (amp) is not used for {}: CUDA autocast computes in f16, which a plain network's \
              activations overflow; training in f32",
             spec.name()
         )
     } else {
-        "--amp has no effect on the CPU; training in f32".into()
+        "mixed precision (amp) has no effect on the CPU; training in f32".into()
     }
 }
 
@@ -445,8 +446,14 @@ impl Trainer<'_> {
     fn forward_watched(&self, images: &Tensor, watch: &BnWatch) -> Tensor {
         let no_taps = LayerSelection::Only(Vec::new());
         let pass = || {
-            self.network
-                .forward_watched(images, true, &no_taps, &mut |_| {}, watch)
+            let Ok(logits) = self.network.forward_watched::<Infallible>(
+                images,
+                true,
+                &no_taps,
+                &mut |_| Ok(()),
+                watch,
+            );
+            logits
         };
         if self.scaler.is_some() {
             tch::autocast(true, pass)

@@ -7,7 +7,8 @@ use deepskip_runs::schema::{EpochMetrics, RunState};
 use deepskip_train::checkpoint::{EpochTally, Position};
 use deepskip_train::{
     load_trained, seeded_network, train, warmup_coverage, LrSchedule, MetricsLog, RunDir,
-    RunOptions, RunOutcome, Sgd, SgdOptions, SmallImages, StepOutcome, TrainConfig, Warmup,
+    RunOptions, RunOutcome, Sgd, SgdOptions, SmallImages, StepOutcome, TrainConfig, TrainError,
+    Warmup,
 };
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -192,7 +193,8 @@ fn a_run_writes_its_files_and_learns_the_fixture() {
 
     // The same options again without --resume: refused, nothing touched.
     let again = train(&config("resnet-8", 3), &dataset(), &run, &quiet()).unwrap_err();
-    assert!(again.to_string().contains("--resume"), "{again}");
+    assert!(matches!(again, TrainError::RunExists(_)), "{again}");
+    assert!(again.to_string().contains("resume it"), "{again}");
     // Resuming a finished run trains nothing and reports it finished.
     let resumed = train(
         &config("resnet-8", 3),

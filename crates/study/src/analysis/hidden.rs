@@ -146,8 +146,8 @@ pub fn analyse_hidden(
 }
 
 /// Forward passes over `samples` in batches of `chunk`, handing each tap to `on_layer` as a
-/// host copy. The first failure (copying a tap or in `on_layer`) is returned; the taps after
-/// it are skipped, since the tap callback cannot stop the pass itself.
+/// host copy. The first failure (copying a tap or in `on_layer`) stops the pass and is
+/// returned.
 fn forward_chunks(
     network: &Network,
     samples: &Arc<ImageSet>,
@@ -157,7 +157,6 @@ fn forward_chunks(
     watch: &BnWatch,
     on_layer: &mut dyn FnMut(LayerValues) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let mut failure = None;
     for batch in eval_batches(Arc::clone(samples), normalization, pass.chunk) {
         let (images, _) = batch.to_tensors(pass.device);
         let images = images.to_kind(pass.precision.kind());
@@ -170,30 +169,19 @@ fn forward_chunks(
                     pass.bn == BnStatistics::Batch,
                     selection,
                     &mut |tap| {
-                        if failure.is_some() {
-                            return;
-                        }
-                        let handled = TensorData::from_tensor(tap.output)
-                            .with_context(|| format!("layer {} ({})", tap.index, tap.name))
-                            .and_then(|data| {
-                                on_layer(LayerValues {
-                                    index: tap.index,
-                                    name: tap.name.to_owned(),
-                                    data,
-                                    groups: 1,
-                                })
-                            });
-                        if let Err(err) = handled {
-                            failure = Some(err);
-                        }
+                        let data = TensorData::from_tensor(tap.output)
+                            .with_context(|| format!("layer {} ({})", tap.index, tap.name))?;
+                        on_layer(LayerValues {
+                            index: tap.index,
+                            name: tap.name.to_owned(),
+                            data,
+                            groups: 1,
+                        })
                     },
                     watch,
                 )
             })
-        });
-        if let Some(err) = failure {
-            return Err(err);
-        }
+        })?;
     }
     Ok(())
 }

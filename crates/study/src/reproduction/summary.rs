@@ -94,13 +94,12 @@ fn diverged_reason(run_dir: &Path) -> String {
     }
 }
 
-/// The depth in a model name (`resnet-164` -> 164); 0 when the name carries none.
+/// The depth of a model spec (`resnet-164` -> 164, `resnext-50-64x4d` -> 50), parsed by
+/// `ModelSpec`; 0 when the name is not a spec.
 pub fn model_depth(model: &str) -> usize {
     model
-        .rsplit('-')
-        .next()
-        .and_then(|d| d.parse().ok())
-        .unwrap_or(0)
+        .parse::<deepskip_models::ModelSpec>()
+        .map_or(0, |spec| spec.depth)
 }
 
 /// Every epoch of `<run>/metrics.jsonl` (a line cut by a crash is dropped); none when the file
@@ -255,6 +254,13 @@ mod tests {
         let text = render_summary(&[s], "profile quick");
         assert!(text.contains("CIFAR-100 not obtainable"), "{text}");
         assert!(text.contains("skipped"));
+    }
+
+    #[test]
+    fn the_depth_comes_from_the_spec_not_the_last_dash() {
+        assert_eq!(model_depth("resnet-164"), 164);
+        assert_eq!(model_depth("resnext-50-64x4d"), 50);
+        assert_eq!(model_depth("no-such-model"), 0);
     }
 
     #[test]
