@@ -33,9 +33,6 @@ impl StudyObserver for TerminalLines {
             ),
             StudyEvent::Run { tag, step } => print_step(&tag, step),
             StudyEvent::Summary { text } => println!("{text}"),
-            StudyEvent::Report(Ok(page)) => println!("Report: {}", page.display()),
-            StudyEvent::Report(Err(error)) => eprintln!("error: {error}"),
-            StudyEvent::Done { seconds } => println!("Total wall time: {seconds:.0} s"),
         }
     }
 }

@@ -1,19 +1,19 @@
 //! deepskip-report.
 #![doc = include_str!("../README.md")]
 
-pub mod condition_rows;
 mod error;
 pub mod figures;
 pub mod findings;
 pub mod html;
-pub mod paper_reference;
+// The paper's numbers and the profile description live upstream (the study needs them too);
+// re-exported so report paths stay put.
+pub use deepskip_runs::paper_reference;
 pub mod precision_comparison;
-mod profile;
 mod report;
 pub mod results;
 pub mod tables;
 
+pub use deepskip_runs::ProfileDescription;
 pub use error::ReportError;
-pub use profile::ProfileDescription;
 pub use report::{write_report, ReportFiles};
 pub use results::{Results, RunResult};

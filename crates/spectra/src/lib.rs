@@ -2,6 +2,7 @@
 #![doc = include_str!("../README.md")]
 
 mod condition_number;
+pub mod condition_rows;
 mod element;
 mod error;
 mod hidden_representation;

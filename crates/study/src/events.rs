@@ -33,10 +33,6 @@ pub enum StudyEvent {
     Run { tag: String, step: RunStep },
     /// `summary.json` is written; `text` is the end-of-run table.
     Summary { text: String },
-    /// The report is written (its page), or failed with this error.
-    Report(Result<PathBuf, String>),
-    /// Everything is done, after this many seconds.
-    Done { seconds: f64 },
 }
 
 /// What one run is doing or did.

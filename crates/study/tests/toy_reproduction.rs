@@ -43,8 +43,13 @@ fn a_toy_reproduction_reports_its_steps_and_writes_its_results() {
         interrupt: Arc::new(AtomicBool::new(false)),
     };
     let log = EventLog::default();
-    let status = reproduce(options.clone(), &log).unwrap();
-    assert_eq!(status, ExitCode::SUCCESS);
+    let done = reproduce(options.clone(), &log).unwrap();
+    assert_eq!(done.status, ExitCode::SUCCESS);
+    assert!(done.report_due);
+    // The report is downstream of the study: its caller writes it from summary.json.
+    let page = deepskip_report::write_report(&out, &done.description)
+        .unwrap()
+        .html;
 
     let events = log.events();
     assert!(
@@ -75,12 +80,11 @@ fn a_toy_reproduction_reports_its_steps_and_writes_its_results() {
     assert_eq!(state, RunState::Finished);
     let accuracy = accuracy.expect("the run has a last epoch");
     assert!((0.0..=1.0).contains(&accuracy.test));
-    let Some(StudyEvent::Report(Ok(page))) =
-        events.iter().find(|e| matches!(e, StudyEvent::Report(_)))
-    else {
-        panic!("no written report in {events:?}");
-    };
     assert!(page.is_file());
+    assert!(
+        matches!(events.last(), Some(StudyEvent::Summary { text }) if text.contains("resnet-20")),
+        "{events:?}"
+    );
 
     let layout = ResultsLayout::new(&out);
     let summary: Vec<RunSummary> =

@@ -118,7 +118,7 @@ impl ReproduceArgs {
                 super::reproduce_slurm::print_submission(&report);
                 Ok(ExitCode::SUCCESS)
             }
-            None => reproduction::reproduce(options, &TerminalLines),
+            None => reproduce_here(options),
         }
     }
 
@@ -152,4 +152,25 @@ impl ReproduceArgs {
             interrupt: crate::interrupt::interrupt_flag(),
         }
     }
+}
+
+/// Reproduces on this machine, then writes the report from `summary.json` (the study crate is
+/// upstream of the report) and says how long it all took.
+fn reproduce_here(options: ReproductionOptions) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let out = options.out.clone();
+    let done = reproduction::reproduce(options, &TerminalLines)?;
+    if !done.report_due {
+        return Ok(done.status);
+    }
+    let mut status = done.status;
+    match deepskip_report::write_report(&out, &done.description) {
+        Ok(files) => println!("Report: {}", files.html.display()),
+        Err(e) => {
+            eprintln!("error: writing the report in {} failed: {e}", out.display());
+            status = ExitCode::FAILURE;
+        }
+    }
+    println!("Total wall time: {:.0} s", started.elapsed().as_secs_f64());
+    Ok(status)
 }

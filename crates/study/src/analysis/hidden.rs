@@ -9,7 +9,7 @@ use super::TensorData;
 use anyhow::Context;
 use deepskip_data::{eval_batches, ImageSet, Normalization};
 use deepskip_models::{BnWatch, LayerSelection, Network, Precision};
-use deepskip_report::condition_rows::condition_rows;
+use deepskip_spectra::condition_rows::condition_rows;
 use deepskip_spectra::records::{LayerConditionRow, LayerStatsRecord, ModeConditionRow};
 use deepskip_spectra::{HiddenRepresentation, LayerSpectrum, ManyLayers, Tolerance};
 use std::sync::Arc;

@@ -3,8 +3,8 @@
 
 use super::output::{mark_bn_dead, write_tables, AnalysisSummary};
 use anyhow::Context;
-use deepskip_report::condition_rows::condition_rows;
 use deepskip_runs::RunLayout;
+use deepskip_spectra::condition_rows::condition_rows;
 use deepskip_spectra::records::LayerConditionRow;
 use deepskip_spectra::{RunSpectra, Tolerance};
 use std::path::Path;

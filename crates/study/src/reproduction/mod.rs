@@ -21,7 +21,6 @@ use plan::{dataset_kind, default_models, plan_runs, PlannedRun};
 use profile::{DatasetKind, Profile};
 pub use scope::RunScope;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -57,7 +56,7 @@ pub struct ReproductionOptions {
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub runs: Vec<PlannedRun>,
-    pub description: deepskip_report::ProfileDescription,
+    pub description: deepskip_runs::ProfileDescription,
 }
 
 /// `results/<profile>/` under the workspace root (the nearest directory upwards whose
@@ -76,7 +75,7 @@ fn workspace_root() -> PathBuf {
 pub fn profile_description(
     profile: Profile,
     datasets: &[String],
-) -> deepskip_report::ProfileDescription {
+) -> deepskip_runs::ProfileDescription {
     let mut kinds: Vec<DatasetKind> = datasets.iter().map(|d| dataset_kind(d)).collect();
     kinds.dedup();
     let per_kind: Vec<(DatasetKind, Vec<String>)> =
@@ -95,7 +94,7 @@ pub fn profile_description(
             }
         }
     }
-    deepskip_report::ProfileDescription::new(profile.name(), reductions)
+    deepskip_runs::ProfileDescription::new(profile.name(), reductions)
 }
 
 fn kind_label(kind: DatasetKind) -> &'static str {
@@ -106,13 +105,12 @@ fn kind_label(kind: DatasetKind) -> &'static str {
     }
 }
 
-/// Runs the whole reproduction (or the part `options.scope` names), reporting to `events`; the
-/// exit status says whether every requested run finished (or diverged, or was skipped for a
-/// stated reason).
+/// Runs the whole reproduction (or the part `options.scope` names), reporting to `events`, and
+/// writes `summary.json`; the caller writes the report from it (see [`runner::Reproduction`]).
 pub fn reproduce(
     options: ReproductionOptions,
     events: &dyn StudyObserver,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<runner::Reproduction> {
     let plan = reproduction_plan(&options)?;
     // The report job trains nothing: it needs no GPU, whatever `--device` says.
     let pool = if options.scope == RunScope::ReportOnly {

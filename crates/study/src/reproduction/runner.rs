@@ -10,8 +10,8 @@ use super::summary::{exit_status, render_summary, summarize, write_summary, RunO
 use super::{imagenet, slurm, steps, ReproductionOptions, RunScope};
 use crate::{Accuracy, RunStep, StudyEvent, StudyObserver};
 use deepskip_models::{BnStats, Precision};
-use deepskip_report::ProfileDescription;
 use deepskip_runs::schema::{RunState, RunSummary};
+use deepskip_runs::ProfileDescription;
 use deepskip_train::TrainConfig;
 use std::collections::VecDeque;
 use std::path::Path;
@@ -45,14 +45,13 @@ pub fn run_reproduction(
     runs: &[PlannedRun],
     description: &ProfileDescription,
     events: &dyn StudyObserver,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<Reproduction> {
     std::fs::create_dir_all(&options.out).map_err(|e| {
         anyhow::anyhow!(
             "cannot create results directory {}: {e}",
             options.out.display()
         )
     })?;
-    let started = Instant::now();
     let datasets = datasets_in_scope(options, runs);
     let data = DataCache::obtain(&datasets, options.data_dir.clone(), options.profile, events);
     let ctx = RunContext {
@@ -70,7 +69,11 @@ pub fn run_reproduction(
         events,
     };
     if let RunScope::One(index) = options.scope {
-        return run_one(&ctx, pool, runs, index);
+        return Ok(Reproduction {
+            status: run_one(&ctx, pool, runs, index)?,
+            report_due: false,
+            description: description.clone(),
+        });
     }
     let outcomes = run_on_pool(&ctx, pool, runs);
 
@@ -81,25 +84,26 @@ pub fn run_reproduction(
         .collect();
     summaries.extend(imagenet::table_iv_rows(options));
     write_summary(&options.out, &summaries)?;
-    let report = deepskip_report::write_report(&options.out, description);
     events.on_event(StudyEvent::Summary {
         text: render_summary(&summaries, &description.one_line()),
     });
-    let mut status = exit_status(&outcomes);
-    match report {
-        Ok(files) => events.on_event(StudyEvent::Report(Ok(files.html))),
-        Err(e) => {
-            events.on_event(StudyEvent::Report(Err(format!(
-                "writing the report in {} failed: {e}",
-                options.out.display()
-            ))));
-            status = ExitCode::FAILURE;
-        }
-    }
-    events.on_event(StudyEvent::Done {
-        seconds: started.elapsed().as_secs_f64(),
-    });
-    Ok(status)
+    Ok(Reproduction {
+        status: exit_status(&outcomes),
+        report_due: true,
+        description: description.clone(),
+    })
+}
+
+/// How a reproduction ended. The report (deepskip-report, downstream of this crate) is the
+/// caller's to write from `summary.json` when `report_due`.
+#[derive(Debug, Clone)]
+pub struct Reproduction {
+    /// Success when every requested run finished, diverged, or was skipped for a stated reason.
+    pub status: ExitCode,
+    /// `summary.json` was (re)written: not so for a single Slurm array task.
+    pub report_due: bool,
+    /// How the outputs describe the profile (the report's input).
+    pub description: ProfileDescription,
 }
 
 /// The data sets this invocation needs: a Slurm task loads only its run's.

@@ -2,7 +2,7 @@
 //! and the exit status that follows from the runs' outcomes.
 
 use super::plan::PlannedRun;
-use deepskip_report::paper_reference::{model_label, paper_cell};
+use deepskip_runs::paper_reference::{model_label, paper_cell};
 use deepskip_runs::schema::{EpochMetrics, RunState, RunSummary};
 use deepskip_runs::{write_json_atomic, ResultsLayout, RunLayout};
 use std::path::Path;

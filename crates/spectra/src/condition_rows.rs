@@ -2,8 +2,8 @@
 //! kappa, rank and the measures, so a fresh analysis and a re-threshold of its
 //! `spectra.safetensors` give the same table.
 
-use deepskip_spectra::records::{LayerConditionRow, LayerStatus};
-use deepskip_spectra::{LayerOutcome, LayerSpectrum, SpectraError, Spectrum, Tolerance};
+use crate::records::{LayerConditionRow, LayerStatus};
+use crate::{LayerOutcome, LayerSpectrum, SpectraError, Spectrum, Tolerance};
 
 /// One row per layer, in the order given.
 pub fn condition_rows(
@@ -87,7 +87,7 @@ fn analysed_row(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use deepskip_spectra::Precision;
+    use crate::Precision;
 
     fn layer(outcome: LayerOutcome) -> LayerSpectrum {
         LayerSpectrum {

@@ -120,7 +120,7 @@ fn normalize_dataset(name: &str) -> String {
 
 /// Whether two data set names are the same data set (`CIFAR-10` is `cifar10`, `ImageNet-2012`
 /// is `imagenet`).
-pub(crate) fn same_dataset(a: &str, b: &str) -> bool {
+pub fn same_dataset(a: &str, b: &str) -> bool {
     normalize_dataset(a) == normalize_dataset(b)
 }
 
