@@ -152,7 +152,7 @@ pub fn canonical_files(name: &DatasetName) -> &'static [CanonicalFile] {
         DatasetName::Mnist => &MNIST_FILES,
         DatasetName::Cifar10 => &CIFAR10_FILES,
         DatasetName::Cifar100 { .. } => &CIFAR100_FILES,
-        DatasetName::Idx(_) => &[],
+        DatasetName::Idx(_) | DatasetName::ImageNet => &[],
     }
 }
 

@@ -38,10 +38,11 @@ pub fn load(name: &DatasetName, source: &DataSource) -> Result<Dataset, DataErro
         DatasetName::Idx(dir) => load_idx_dir(dir)?,
         DatasetName::Cifar10 => load_cifar10(root)?,
         DatasetName::Cifar100 { coarse } => load_cifar100(root, *coarse)?,
+        DatasetName::ImageNet => return Err(DataError::StreamedDataset),
     };
     let augmentation = match name {
         DatasetName::Cifar10 | DatasetName::Cifar100 { .. } => Augmentation::STANDARD_CIFAR,
-        DatasetName::Mnist | DatasetName::Idx(_) => Augmentation::None,
+        DatasetName::Mnist | DatasetName::Idx(_) | DatasetName::ImageNet => Augmentation::None,
     };
     Ok(Dataset {
         name: name.clone(),

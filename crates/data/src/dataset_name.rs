@@ -18,6 +18,10 @@ pub enum DatasetName {
     /// `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte` (each optionally `.gz`), such as
     /// Fashion-MNIST or KMNIST.
     Idx(PathBuf),
+    /// ImageNet-2012 (ILSVRC): `train/` and `val/` class folders of JPEGs, 1,000 classes. Read
+    /// from its folders as it is streamed (see [`crate::imagenet`]), never fetched or held in
+    /// memory.
+    ImageNet,
 }
 
 impl DatasetName {
@@ -37,6 +41,7 @@ impl DatasetName {
             DatasetName::Cifar100 { coarse: false } => Some(100),
             DatasetName::Cifar100 { coarse: true } => Some(20),
             DatasetName::Idx(_) => None,
+            DatasetName::ImageNet => Some(1000),
         }
     }
 }
@@ -49,6 +54,7 @@ impl fmt::Display for DatasetName {
             DatasetName::Cifar100 { coarse: false } => f.write_str("cifar100"),
             DatasetName::Cifar100 { coarse: true } => f.write_str("cifar100-coarse"),
             DatasetName::Idx(dir) => write!(f, "idx:{}", dir.display()),
+            DatasetName::ImageNet => f.write_str("imagenet"),
         }
     }
 }
@@ -62,11 +68,26 @@ impl FromStr for DatasetName {
             "cifar10" | "cifar-10" => Ok(DatasetName::Cifar10),
             "cifar100" | "cifar-100" => Ok(DatasetName::Cifar100 { coarse: false }),
             "cifar100-coarse" | "cifar-100-coarse" => Ok(DatasetName::Cifar100 { coarse: true }),
+            "imagenet" | "imagenet2012" | "ilsvrc2012" => Ok(DatasetName::ImageNet),
             _ => match s.strip_prefix("idx:") {
                 Some(dir) if !dir.is_empty() => Ok(DatasetName::Idx(PathBuf::from(dir))),
                 _ => Err(DataError::UnknownDataset { name: s.to_owned() }),
             },
         }
+    }
+}
+
+/// As its name (`mnist`, `idx:<dir>`, `imagenet`): the form the command line and every record use.
+impl serde::Serialize for DatasetName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DatasetName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -82,6 +103,7 @@ mod tests {
             "cifar100",
             "cifar100-coarse",
             "idx:/data/fashion",
+            "imagenet",
         ] {
             let name: DatasetName = text.parse().unwrap();
             assert_eq!(name.to_string(), text);
@@ -90,7 +112,7 @@ mod tests {
 
     #[test]
     fn unknown_names_are_errors_that_list_the_valid_ones() {
-        for bad in ["imagenet", "", "idx:", "cifar1000"] {
+        for bad in ["imagenet-21k", "", "idx:", "cifar1000"] {
             let err = bad.parse::<DatasetName>().unwrap_err().to_string();
             assert!(err.contains("cifar100-coarse"), "{err}");
         }

@@ -41,8 +41,12 @@ pub enum DataError {
     Missing { path: PathBuf, dataset: String },
 
     /// A data set name that is not one of the known names.
-    #[error("unknown data set `{name}`; expected mnist, cifar10, cifar100, cifar100-coarse or idx:<dir>")]
+    #[error("unknown data set `{name}`; expected mnist, cifar10, cifar100, cifar100-coarse, idx:<dir> or imagenet")]
     UnknownDataset { name: String },
+
+    /// ImageNet is streamed from its class folders, not fetched or loaded whole.
+    #[error("ImageNet is read from its train/ and val/ class folders as it trains (ImageNet folders), not fetched or loaded into memory; obtain ILSVRC2012 from image-net.org and give its folder")]
+    StreamedDataset,
 
     /// A download failed (network, HTTP status, interrupted transfer).
     #[error("download of {url} failed: {reason}")]

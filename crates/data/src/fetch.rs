@@ -50,6 +50,9 @@ pub fn fetch(name: &DatasetName, source: &DataSource) -> Result<(), DataError> {
 
 /// [`fetch`] with the remote locations given.
 pub fn fetch_with(name: &DatasetName, source: &DataSource, urls: &Urls) -> Result<(), DataError> {
+    if *name == DatasetName::ImageNet {
+        return Err(DataError::StreamedDataset);
+    }
     if canonical_files(name).is_empty() {
         return Ok(());
     }
@@ -195,7 +198,7 @@ fn download_official(
         DatasetName::Cifar100 { .. } => {
             download_archive(name, source, &urls.cifar100, &CIFAR100_ARCHIVE, attempts)
         }
-        DatasetName::Idx(_) => Ok(true),
+        DatasetName::Idx(_) | DatasetName::ImageNet => Ok(true),
     }
 }
 
@@ -324,6 +327,7 @@ fn manual_steps(name: &DatasetName, root: &Path) -> String {
             "  cd {root} && curl -fLO https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz && tar xzf cifar-100-binary.tar.gz   (archive MD5 {})\n  or: point DEEPSKIP_DATA_MIRROR at a directory holding cifar-100-binary/\n  then: deepskip data verify cifar100",
             CIFAR100_ARCHIVE.md5
         ),
+        DatasetName::ImageNet => "  obtain ILSVRC2012 from image-net.org and arrange it as train/ and val/ class folders (the validation images sorted by class)".into(),
         DatasetName::Idx(dir) => format!("  put train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (optionally .gz) in {}", dir.display()),
     }
 }

@@ -25,7 +25,7 @@ fn a_toy_reproduction_reports_its_steps_and_writes_its_results() {
     let out = tmp.path().join("results");
     let options = ReproductionOptions {
         profile: Profile::Toy,
-        datasets: vec![format!("idx:{}", data.display())],
+        datasets: vec![deepskip_data::DatasetName::Idx(data.clone())],
         models: vec!["resnet-20".into()],
         device: DeviceChoice::Cpu,
         seeds: 1,

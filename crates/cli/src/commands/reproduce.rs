@@ -27,7 +27,7 @@ pub struct ReproduceArgs {
     /// Data sets, comma-separated: mnist, cifar10, cifar100, cifar100-coarse or idx:<dir>.
     /// One that cannot be obtained is skipped with its reason.
     #[arg(long, value_delimiter = ',', default_value = "mnist,cifar10,cifar100")]
-    pub datasets: Vec<String>,
+    pub datasets: Vec<deepskip_data::DatasetName>,
 
     /// Models, comma-separated (default: the profile's PlainNet, ResNet and ResNeXt, 164 layers).
     #[arg(long, value_delimiter = ',')]

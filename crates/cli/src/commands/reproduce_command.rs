@@ -14,7 +14,12 @@ pub fn reproduce_command(exe: &Path, options: &ReproductionOptions) -> Vec<Strin
         "--profile".into(),
         options.profile.name().into(),
         "--datasets".into(),
-        options.datasets.join(","),
+        options
+            .datasets
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
     ];
     if !options.models.is_empty() {
         args.extend(["--models".into(), options.models.join(",")]);

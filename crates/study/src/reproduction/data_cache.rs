@@ -5,20 +5,20 @@ use super::plan::{dataset_kind, PlannedRun};
 use super::profile::{DatasetKind, Profile};
 use crate::{StudyEvent, StudyObserver};
 use deepskip_data::{Augmentation, DataSource, Dataset, DatasetName};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// Every requested data set, loaded or with the reason it could not be.
 #[derive(Debug)]
 pub struct DataCache {
-    sets: BTreeMap<String, Result<Dataset, String>>,
+    sets: HashMap<DatasetName, Result<Dataset, String>>,
 }
 
 impl DataCache {
-    /// Loads each data set named in `datasets` (as the command line spells them). A profile
-    /// whose recipe turns augmentation off gets the data set without it.
+    /// Loads each data set in `datasets`. A profile whose recipe turns augmentation off gets the
+    /// data set without it.
     pub fn obtain(
-        datasets: &[String],
+        datasets: &[DatasetName],
         data_dir: Option<PathBuf>,
         profile: Profile,
         events: &dyn StudyObserver,
@@ -35,7 +35,7 @@ impl DataCache {
     }
 
     /// The loaded data set, or the reason it is not available.
-    pub fn get(&self, dataset: &str) -> Result<&Dataset, String> {
+    pub fn get(&self, dataset: &DatasetName) -> Result<&Dataset, String> {
         match self.sets.get(dataset) {
             Some(Ok(set)) => Ok(set),
             Some(Err(reason)) => Err(reason.clone()),
@@ -63,16 +63,15 @@ impl DataCache {
 }
 
 fn load_one(
-    name: &str,
+    name: &DatasetName,
     source: &DataSource,
     augment: bool,
     events: &dyn StudyObserver,
 ) -> Result<Dataset, String> {
-    let parsed: DatasetName = name.parse().map_err(|e| format!("{e}"))?;
     events.on_event(StudyEvent::DataLoading {
-        dataset: name.into(),
+        dataset: name.to_string(),
     });
-    let mut dataset = deepskip_data::load(&parsed, source).map_err(|e| {
+    let mut dataset = deepskip_data::load(name, source).map_err(|e| {
         let reason = format!("{name} could not be obtained: {e}");
         events.on_event(StudyEvent::DataUnavailable {
             reason: reason.clone(),
@@ -83,7 +82,7 @@ fn load_one(
         dataset.augmentation = Augmentation::None;
     }
     events.on_event(StudyEvent::DataLoaded {
-        dataset: name.into(),
+        dataset: name.to_string(),
         train: dataset.train.len(),
         test: dataset.test.len(),
         classes: dataset.train.num_classes as usize,
@@ -91,15 +90,8 @@ fn load_one(
     Ok(dataset)
 }
 
-fn fallback_input(dataset: &str) -> (i64, i64) {
-    if dataset == super::imagenet::DATASET {
-        return (3, 1000);
-    }
-    let classes = dataset
-        .parse::<DatasetName>()
-        .ok()
-        .and_then(|n| n.num_classes())
-        .unwrap_or(10) as i64;
+fn fallback_input(dataset: &DatasetName) -> (i64, i64) {
+    let classes = dataset.num_classes().unwrap_or(10) as i64;
     let channels = match dataset_kind(dataset) {
         DatasetKind::Mnist => 1,
         DatasetKind::Cifar | DatasetKind::ImageNet => 3,

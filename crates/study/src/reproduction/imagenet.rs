@@ -7,12 +7,11 @@ use super::plan::{imagenet_models, plan_runs, PlannedRun};
 use super::profile::Profile;
 use super::summary::{summarize, RunOutcome};
 use super::ReproductionOptions;
+use deepskip_data::DatasetName;
 use deepskip_runs::schema::RunSummary;
 use deepskip_train::TrainConfig;
 use std::path::Path;
 
-/// The plan's name for the ImageNet data set (the run directories are `runs/imagenet/...`).
-pub const DATASET: &str = "imagenet";
 /// Classes of ImageNet-2012.
 const CLASSES: usize = 1000;
 /// Crop side of `toy` ImageNet runs (the end-to-end test only); every other profile uses 224.
@@ -38,7 +37,12 @@ pub fn plan(options: &ReproductionOptions) -> Vec<PlannedRun> {
 }
 
 fn planned(profile: Profile, seeds: u64) -> Vec<PlannedRun> {
-    plan_runs(profile, &[DATASET.into()], &imagenet_models(profile), seeds)
+    plan_runs(
+        profile,
+        &[DatasetName::ImageNet],
+        &imagenet_models(profile),
+        seeds,
+    )
 }
 
 /// The training configuration of an ImageNet run: the usual recipe (lr 0.1 per 256 images,
@@ -58,7 +62,7 @@ pub fn train_config(run: &PlannedRun, device: &str) -> TrainConfig {
         image_size: (run.profile == Profile::Toy).then_some(TOY_IMAGE_SIZE),
         device: device.to_string(),
         versions: deepskip_train::RecordedVersions::detect(),
-        ..TrainConfig::imagenet(&run.model, DATASET, batch)
+        ..TrainConfig::imagenet(&run.model, &DatasetName::ImageNet.to_string(), batch)
     }
 }
 

@@ -28,7 +28,7 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct ReproductionOptions {
     pub profile: Profile,
-    pub datasets: Vec<String>,
+    pub datasets: Vec<deepskip_data::DatasetName>,
     /// Empty: the profile's default models.
     pub models: Vec<String>,
     pub device: DeviceChoice,
@@ -74,7 +74,7 @@ fn workspace_root() -> PathBuf {
 /// (reductions that apply to only some data sets say which).
 pub fn profile_description(
     profile: Profile,
-    datasets: &[String],
+    datasets: &[deepskip_data::DatasetName],
 ) -> deepskip_runs::ProfileDescription {
     let mut kinds: Vec<DatasetKind> = datasets.iter().map(|d| dataset_kind(d)).collect();
     kinds.dedup();
@@ -154,7 +154,7 @@ pub fn reproduction_plan(options: &ReproductionOptions) -> anyhow::Result<Plan> 
     runs.extend(imagenet::plan(options));
     let mut described = options.datasets.clone();
     if options.imagenet.is_some() {
-        described.push(imagenet::DATASET.into());
+        described.push(deepskip_data::DatasetName::ImageNet);
     }
     let description = profile_description(options.profile, &described);
     Ok(Plan { runs, description })

@@ -13,8 +13,8 @@ pub const FAMILIES: [&str; 3] = ["plainnet", "resnet", "resnext"];
 /// One run to make: train `model` on `dataset` with `seed`, then analyse it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PlannedRun {
-    /// The data set as the command line names it (`mnist`, `cifar10`, `idx:<dir>`, `imagenet`).
-    pub dataset: String,
+    /// The data set (recorded by its name: `mnist`, `cifar10`, `idx:<dir>`, `imagenet`).
+    pub dataset: DatasetName,
     /// The model spec, e.g. `resnet-164`.
     pub model: String,
     pub seed: u64,
@@ -46,16 +46,16 @@ impl PlannedRun {
 }
 
 /// A directory name for a data set: `idx:/some/dir` becomes `idx-dir`.
-pub fn dataset_dir_name(dataset: &str) -> String {
-    match dataset.strip_prefix("idx:") {
-        Some(dir) => {
-            let base = std::path::Path::new(dir)
+pub fn dataset_dir_name(dataset: &DatasetName) -> String {
+    match dataset {
+        DatasetName::Idx(dir) => {
+            let base = dir
                 .file_name()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "dir".into());
             format!("idx-{}", sanitize(&base))
         }
-        None => sanitize(dataset),
+        other => sanitize(&other.to_string()),
     }
 }
 
@@ -71,15 +71,12 @@ fn sanitize(name: &str) -> String {
         .collect()
 }
 
-/// Which recipe a data set needs (grey digits, 32x32 colour, or ImageNet), under any spelling
-/// `DatasetName` accepts (`CIFAR-10` is CIFAR).
-pub fn dataset_kind(dataset: &str) -> DatasetKind {
-    if dataset == super::imagenet::DATASET {
-        return DatasetKind::ImageNet;
-    }
-    match dataset.parse::<DatasetName>() {
-        Ok(DatasetName::Cifar10 | DatasetName::Cifar100 { .. }) => DatasetKind::Cifar,
-        _ => DatasetKind::Mnist,
+/// Which recipe a data set needs (grey digits, 32x32 colour, or ImageNet).
+pub fn dataset_kind(dataset: &DatasetName) -> DatasetKind {
+    match dataset {
+        DatasetName::ImageNet => DatasetKind::ImageNet,
+        DatasetName::Cifar10 | DatasetName::Cifar100 { .. } => DatasetKind::Cifar,
+        DatasetName::Mnist | DatasetName::Idx(_) => DatasetKind::Mnist,
     }
 }
 
@@ -98,7 +95,7 @@ pub fn imagenet_models(profile: Profile) -> Vec<String> {
 /// Every run of a reproduction, data set by data set, then model, then seed.
 pub fn plan_runs(
     profile: Profile,
-    datasets: &[String],
+    datasets: &[DatasetName],
     models: &[String],
     seeds: u64,
 ) -> Vec<PlannedRun> {
@@ -124,8 +121,8 @@ pub fn plan_runs(
 mod tests {
     use super::*;
 
-    fn datasets() -> Vec<String> {
-        vec!["mnist".into(), "cifar10".into()]
+    fn datasets() -> Vec<DatasetName> {
+        vec![DatasetName::Mnist, DatasetName::Cifar10]
     }
 
     #[test]
@@ -169,11 +166,14 @@ mod tests {
 
     #[test]
     fn idx_directories_get_a_safe_directory_name() {
-        assert_eq!(dataset_dir_name("idx:/tmp/x y/digits"), "idx-digits");
-        assert_eq!(dataset_dir_name("cifar10"), "cifar10");
-        assert_eq!(dataset_kind("idx:/tmp/d"), DatasetKind::Mnist);
-        assert_eq!(dataset_kind("cifar100"), DatasetKind::Cifar);
-        assert_eq!(dataset_kind("CIFAR-10"), DatasetKind::Cifar);
+        let name = |s: &str| s.parse::<DatasetName>().unwrap();
+        assert_eq!(dataset_dir_name(&name("idx:/tmp/x y/digits")), "idx-digits");
+        assert_eq!(dataset_dir_name(&name("cifar10")), "cifar10");
+        assert_eq!(dataset_dir_name(&name("imagenet")), "imagenet");
+        assert_eq!(dataset_kind(&name("idx:/tmp/d")), DatasetKind::Mnist);
+        assert_eq!(dataset_kind(&name("cifar100")), DatasetKind::Cifar);
+        assert_eq!(dataset_kind(&name("CIFAR-10")), DatasetKind::Cifar);
+        assert_eq!(dataset_kind(&name("imagenet")), DatasetKind::ImageNet);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use super::data_cache::DataCache;
 use super::imagenet;
 use super::plan::PlannedRun;
 use super::train_config::train_config;
-use deepskip_data::Dataset;
+use deepskip_data::{Dataset, DatasetName};
 use deepskip_train::{BatchSource, ImagenetFolders, SmallImages, TrainConfig};
 use std::path::Path;
 
@@ -19,15 +19,15 @@ pub enum RunData<'a> {
 }
 
 impl<'a> RunData<'a> {
-    /// The data of `dataset` (as the plan names it), or the reason it is not available.
+    /// The data of `dataset`, or the reason it is not available.
     pub fn lookup(
         cache: &'a DataCache,
         imagenet: Option<&'a Path>,
-        dataset: &str,
+        dataset: &DatasetName,
     ) -> Result<Self, String> {
         match (dataset, imagenet) {
-            ("imagenet", Some(root)) => Ok(Self::Imagenet(root)),
-            ("imagenet", None) => Err(imagenet::skip_reason(None)),
+            (DatasetName::ImageNet, Some(root)) => Ok(Self::Imagenet(root)),
+            (DatasetName::ImageNet, None) => Err(imagenet::skip_reason(None)),
             (name, _) => cache.get(name).map(Self::Images),
         }
     }

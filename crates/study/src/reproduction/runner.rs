@@ -9,6 +9,7 @@ use super::run_record::{decide, move_aside, read_status, write_record, RunAction
 use super::summary::{exit_status, render_summary, summarize, write_summary, RunOutcome};
 use super::{imagenet, slurm, steps, ReproductionOptions, RunScope};
 use crate::{Accuracy, RunStep, StudyEvent, StudyObserver};
+use deepskip_data::DatasetName;
 use deepskip_models::{BnStats, Precision};
 use deepskip_runs::schema::{RunState, RunSummary};
 use deepskip_runs::ProfileDescription;
@@ -107,12 +108,12 @@ pub struct Reproduction {
 }
 
 /// The data sets this invocation needs: a Slurm task loads only its run's.
-fn datasets_in_scope(options: &ReproductionOptions, runs: &[PlannedRun]) -> Vec<String> {
+fn datasets_in_scope(options: &ReproductionOptions, runs: &[PlannedRun]) -> Vec<DatasetName> {
     match options.scope {
         RunScope::One(index) => options
             .datasets
             .iter()
-            .filter(|d| runs.get(index).is_some_and(|run| &run.dataset == *d))
+            .filter(|d| runs.get(index).is_some_and(|run| run.dataset == **d))
             .cloned()
             .collect(),
         RunScope::All | RunScope::ReportOnly => options.datasets.clone(),

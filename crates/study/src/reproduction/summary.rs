@@ -62,9 +62,9 @@ pub fn summarize(
             device.clone(),
         ),
     };
-    let paper = paper_cell(&run.dataset, &run.model);
+    let paper = paper_cell(&run.dataset.to_string(), &run.model);
     RunSummary {
-        dataset: run.dataset.clone(),
+        dataset: run.dataset.to_string(),
         model: run.model.clone(),
         depth: model_depth(&run.model),
         params,
@@ -188,12 +188,13 @@ mod tests {
     use super::*;
     use crate::reproduction::plan::{default_models, plan_runs};
     use crate::reproduction::profile::Profile;
+    use deepskip_data::DatasetName;
     use std::fs;
 
     fn run() -> PlannedRun {
         plan_runs(
             Profile::Quick,
-            &["cifar10".into()],
+            &[DatasetName::Cifar10],
             &default_models(Profile::Quick),
             1,
         )[1]

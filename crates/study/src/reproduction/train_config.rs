@@ -9,7 +9,7 @@ pub fn train_config(run: &PlannedRun, device: &str) -> TrainConfig {
     TrainConfig {
         model: run.model.clone(),
         width_multiplier: recipe.width_multiplier,
-        dataset: run.dataset.clone(),
+        dataset: run.dataset.to_string(),
         epochs: recipe.epochs,
         batch_size: recipe.batch_size,
         lr: recipe.lr,
@@ -43,12 +43,13 @@ mod tests {
     use super::*;
     use crate::reproduction::plan::{default_models, plan_runs};
     use crate::reproduction::profile::Profile;
+    use deepskip_data::DatasetName;
 
     #[test]
     fn the_paper_profile_maps_to_the_train_crates_paper_defaults() {
         let run = &plan_runs(
             Profile::Paper,
-            &["cifar10".into()],
+            &[DatasetName::Cifar10],
             &default_models(Profile::Paper),
             1,
         )[1];
@@ -63,7 +64,7 @@ mod tests {
     fn quick_runs_are_valid_and_reduced() {
         let run = &plan_runs(
             Profile::Quick,
-            &["mnist".into()],
+            &[DatasetName::Mnist],
             &default_models(Profile::Quick),
             1,
         )[0];

@@ -117,11 +117,12 @@ mod tests {
     use super::*;
     use crate::reproduction::plan::{default_models, plan_runs};
     use crate::reproduction::profile::Profile;
+    use deepskip_data::DatasetName;
 
     fn runs() -> Vec<PlannedRun> {
         plan_runs(
             Profile::Toy,
-            &["mnist".into()],
+            &[DatasetName::Mnist],
             &default_models(Profile::Toy),
             1,
         )

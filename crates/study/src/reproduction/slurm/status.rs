@@ -134,12 +134,13 @@ mod tests {
     use super::*;
     use crate::reproduction::plan::{default_models, plan_runs};
     use crate::reproduction::profile::Profile;
+    use deepskip_data::DatasetName;
     use deepskip_runs::schema::RunStatus;
 
     fn run() -> PlannedRun {
         plan_runs(
             Profile::Toy,
-            &["mnist".into()],
+            &[DatasetName::Mnist],
             &default_models(Profile::Toy),
             1,
         )

@@ -74,13 +74,14 @@ mod tests {
     use super::*;
     use crate::reproduction::plan::{default_models, plan_runs};
     use crate::reproduction::profile::Profile;
+    use deepskip_data::DatasetName;
 
     #[test]
     fn round_trips_and_names_the_array_tasks_of_submitted_runs_only() {
         let tmp = tempfile::tempdir().unwrap();
         let runs = plan_runs(
             Profile::Toy,
-            &["mnist".into()],
+            &[DatasetName::Mnist],
             &default_models(Profile::Toy),
             1,
         );
