@@ -25,7 +25,7 @@ mod trainer;
 pub use amp::LossScaler;
 pub use batch_source::{warmup_coverage, BatchIter, BatchSource, SmallImages};
 pub use config::{RecordedVersions, TrainConfig};
-pub use device::parse_device;
+pub use device::{device_name, parse_device, DeviceChoice};
 pub use error::TrainError;
 pub use heap::{keep_freed_memory, HeapTuning};
 pub use imagenet_recipe::{

@@ -1,48 +1,7 @@
-//! Which device(s) the reproduction trains on: `--device auto|cpu|cuda[:N]` and `--jobs`.
+//! Which devices the reproduction trains on: the one `DeviceChoice` (deepskip-train) spread
+//! over the GPUs present and `--jobs`.
 
-use std::fmt;
-use std::str::FromStr;
-
-/// The `--device` choice as written on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeviceChoice {
-    /// CUDA when available (all visible GPUs, up to `--jobs`), otherwise the CPU.
-    Auto,
-    Cpu,
-    /// `cuda` (`None`: from GPU 0 on) or `cuda:N` (only GPU N).
-    Cuda(Option<usize>),
-}
-
-impl FromStr for DeviceChoice {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "auto" => Ok(DeviceChoice::Auto),
-            "cpu" => Ok(DeviceChoice::Cpu),
-            "cuda" => Ok(DeviceChoice::Cuda(None)),
-            other => other
-                .strip_prefix("cuda:")
-                .and_then(|n| n.parse().ok())
-                .map(|n| DeviceChoice::Cuda(Some(n)))
-                .ok_or_else(|| {
-                    format!("unknown device `{other}`: expected auto, cpu, cuda or cuda:N (e.g. cuda:0)")
-                }),
-        }
-    }
-}
-
-/// As `--device` takes it, so that a Slurm task is given the same choice.
-impl fmt::Display for DeviceChoice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DeviceChoice::Auto => f.write_str("auto"),
-            DeviceChoice::Cpu => f.write_str("cpu"),
-            DeviceChoice::Cuda(None) => f.write_str("cuda"),
-            DeviceChoice::Cuda(Some(n)) => write!(f, "cuda:{n}"),
-        }
-    }
-}
+pub use deepskip_train::{device_name, DeviceChoice};
 
 /// The devices the runs are spread over: one worker per device, one run at a time each.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,33 +51,9 @@ impl DevicePool {
     }
 }
 
-/// How a device is written in outputs (`cpu`, `cuda:0`).
-pub fn device_name(device: tch::Device) -> String {
-    match device {
-        tch::Device::Cuda(n) => format!("cuda:{n}"),
-        tch::Device::Mps => "mps".into(),
-        tch::Device::Vulkan => "vulkan".into(),
-        _ => "cpu".into(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_every_device_form_and_rejects_others() {
-        assert_eq!("auto".parse(), Ok(DeviceChoice::Auto));
-        assert_eq!("cpu".parse(), Ok(DeviceChoice::Cpu));
-        assert_eq!("cuda".parse(), Ok(DeviceChoice::Cuda(None)));
-        assert_eq!("cuda:3".parse(), Ok(DeviceChoice::Cuda(Some(3))));
-        let err = "gpu".parse::<DeviceChoice>().unwrap_err();
-        assert!(err.contains("cuda:N"), "{err}");
-        assert!("cuda:x".parse::<DeviceChoice>().is_err());
-        for text in ["auto", "cpu", "cuda", "cuda:3"] {
-            assert_eq!(text.parse::<DeviceChoice>().unwrap().to_string(), text);
-        }
-    }
 
     #[test]
     fn auto_without_gpus_is_one_cpu_worker_even_with_many_jobs() {
