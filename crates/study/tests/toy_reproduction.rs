@@ -82,7 +82,7 @@ fn a_toy_reproduction_reports_its_steps_and_writes_its_results() {
     assert!((0.0..=1.0).contains(&accuracy.test));
     assert!(page.is_file());
     assert!(
-        matches!(events.last(), Some(StudyEvent::Summary { text }) if text.contains("resnet-20")),
+        matches!(events.last(), Some(StudyEvent::Summary { text }) if text.contains("ResNet-20")),
         "{events:?}"
     );
 
