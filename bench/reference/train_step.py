@@ -165,20 +165,30 @@ def main():
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    p.add_argument("--amp", action="store_true")
+    p.add_argument("--precision", default="fp32", choices=["fp32", "fp16", "bf16"],
+                   help="fp16: CUDA autocast with a constant loss scale; bf16: the network "
+                        "and the images in bf16 (as deepskip-bench, which cannot autocast "
+                        "to bf16)")
+    p.add_argument("--channels-last", action="store_true")
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args()
+    if a.precision == "fp16" and a.device != "cuda":
+        p.error("--precision fp16 is CUDA autocast: use --device cuda, or fp32 / bf16")
+    autocast = a.precision == "fp16"
+    dtype = torch.bfloat16 if a.precision == "bf16" else torch.float32
+    layout = torch.channels_last if a.channels_last else torch.contiguous_format
 
     torch.manual_seed(a.seed)
     device = torch.device(a.device)
     # The same convolution autotuning as deepskip's side (and its trainer) on CUDA.
     torch.backends.cudnn.benchmark = device.type == "cuda"
-    net = Network(a.model, a.width).to(device)
+    net = Network(a.model, a.width).to(device=device, dtype=dtype, memory_format=layout)
     params = sum(t.numel() for t in net.parameters() if t.requires_grad)
     opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
-    images = torch.randn(a.batch, 3, 32, 32, device=device)
+    images = torch.randn(a.batch, 3, 32, 32, device=device, dtype=dtype).to(
+        memory_format=layout)
     labels = torch.randint(0, 10, (a.batch,), device=device)
-    loss_scale = AMP_LOSS_SCALE if a.amp else 1.0
+    loss_scale = AMP_LOSS_SCALE if autocast else 1.0
     net.train()
     step_seconds = []
     phases = {"forward": [], "backward": [], "update": []}
@@ -187,12 +197,12 @@ def main():
         step_started = time.perf_counter()
         clock = PhaseClock(device)
         opt.zero_grad()
-        with torch.autocast(device_type=a.device, enabled=a.amp):
+        with torch.autocast(device_type=a.device, enabled=autocast):
             loss = F.cross_entropy(net(images).float(), labels)
         forward = clock.lap()
         (loss * loss_scale).backward()
         backward = clock.lap()
-        if a.amp:
+        if autocast:
             # One fused call, as deepskip's flat-buffer update unscales in one operation.
             torch._foreach_div_([t.grad for t in net.parameters() if t.grad is not None],
                                 loss_scale)
@@ -209,7 +219,8 @@ def main():
         "batch": a.batch,
         "width": a.width,
         "device": a.device,
-        "amp": a.amp,
+        "precision": a.precision,
+        "channels_last": a.channels_last,
         "threads": torch.get_num_threads(),
         "torch_version": torch.__version__,
         "step_seconds": step_seconds,

@@ -1,7 +1,7 @@
 //! `cargo xtask bench`: deepskip side by side with PyTorch and NumPy on this machine, in one
 //! run: training step throughput, condition-number analysis, the data pipeline, peak memory.
 //!
-//! Builds `deepskip-bench` (crates/cli) in release, runs it and the references in
+//! Builds `deepskip-bench` (crates/bench) in release, runs it and the references in
 //! `bench/reference/` (with the provisioned torch venv's python, numpy installed into it when
 //! missing) alternately, and writes `results/bench/bench.json` and `bench.md`.
 
@@ -10,6 +10,7 @@ mod condition;
 mod machine;
 mod output;
 mod pipeline;
+mod report;
 pub(crate) mod sides;
 mod stats;
 mod train;
@@ -26,14 +27,14 @@ use crate::env::BuildEnv;
 use condition::MatrixSet;
 use sides::Sides;
 use stats::median;
-use train::{TrainResult, TrainSetup};
+use train::{Precision, TrainResult, TrainSetup};
 
 /// Benchmark deepskip against PyTorch (training steps) and NumPy (condition numbers) on this
 /// machine, plus the data pipeline; writes bench.json and bench.md.
 ///
 /// Each comparison runs the two sides alternately (A B A B), one process per run, and reports
-/// the median of the per-pair ratios deepskip / reference. CPU: batch 32, width 0.25; with
-/// --device cuda: batch 128, full width, fp32 and AMP. --quick (under 5 minutes on 2 cores):
+/// the median of the per-pair ratios deepskip / reference. CPU: batch 32, width 0.25, fp32;
+/// with --device cuda: batch 128, full width, fp32, fp16 autocast and bf16. --quick (under 5 minutes on 2 cores):
 /// 3 pairs of 4 timed steps, 8 + 16 matrices; the full run (under 20 minutes): 5 pairs of 10
 /// steps, 164 + 164 matrices of 500 x 16,384 and 500 x 4,096.
 #[derive(Debug, Args)]
@@ -72,6 +73,18 @@ pub struct BenchArgs {
     /// Python with torch 2.11.0 (default: the provisioned venv's).
     #[arg(long)]
     pub python: Option<PathBuf>,
+    /// Precisions of the training comparison (default: fp32 on CPU; fp32, fp16, bf16 on CUDA).
+    #[arg(long, value_delimiter = ',')]
+    pub precisions: Vec<Precision>,
+    /// Train in channels-last (NHWC) memory order on both sides.
+    #[arg(long)]
+    pub channels_last: bool,
+    /// Time this deepskip-bench instead of building one (the GPU check carries a built one).
+    #[arg(long)]
+    pub driver: Option<PathBuf>,
+    /// The folder of train_step.py and svd.py (default: <workspace>/bench/reference).
+    #[arg(long)]
+    pub reference_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -88,6 +101,8 @@ struct Plan {
     device: String,
     batch: u64,
     width: f64,
+    precisions: Vec<Precision>,
+    channels_last: bool,
     pairs: usize,
     warmup: usize,
     steps: usize,
@@ -117,6 +132,12 @@ impl Plan {
             mode: if args.quick { "quick" } else { "full" },
             batch: args.batch.unwrap_or(if cuda { 128 } else { 32 }),
             width: args.width.unwrap_or(if cuda { 1.0 } else { 0.25 }),
+            precisions: match (&args.precisions[..], cuda) {
+                ([], true) => vec![Precision::Fp32, Precision::Fp16, Precision::Bf16],
+                ([], false) => vec![Precision::Fp32],
+                (given, _) => given.to_vec(),
+            },
+            channels_last: args.channels_last,
             device,
             pairs: args.pairs.unwrap_or(pairs).max(1),
             warmup,
@@ -140,20 +161,16 @@ impl Plan {
     }
 
     fn train_setups(&self, models: &[String]) -> Vec<TrainSetup> {
-        let precisions: &[bool] = if self.device == "cuda" {
-            &[false, true]
-        } else {
-            &[false]
-        };
         models
             .iter()
             .flat_map(|model| {
-                precisions.iter().map(|&amp| TrainSetup {
+                self.precisions.iter().map(|&precision| TrainSetup {
                     model: model.clone(),
                     batch: self.batch,
                     width: self.width,
                     device: self.device.clone(),
-                    amp,
+                    precision,
+                    channels_last: self.channels_last,
                     warmup: self.warmup,
                     steps: self.steps,
                     pairs: self.pairs,
@@ -168,6 +185,8 @@ impl Plan {
             "device": self.device,
             "batch": self.batch,
             "width": self.width,
+            "precisions": self.precisions.iter().map(|p| p.name()).collect::<Vec<_>>(),
+            "channels_last": self.channels_last,
             "pairs": self.pairs,
             "warmup_steps": self.warmup,
             "timed_steps_per_run": self.steps,
@@ -195,9 +214,15 @@ pub fn run(args: &BenchArgs, env: &BuildEnv) -> Result<()> {
         ensure_numpy(&python)?;
     }
     let sides = Sides {
-        driver: cmd::build_release_binary(env, "deepskip-bench", "bench")?,
+        driver: match &args.driver {
+            Some(driver) => driver.clone(),
+            None => cmd::build_release_binary(env, ("deepskip-bench", "deepskip-bench"), "bench")?,
+        },
         python: python.clone(),
-        reference_dir: root.join("bench").join("reference"),
+        reference_dir: args
+            .reference_dir
+            .clone()
+            .unwrap_or_else(|| root.join("bench").join("reference")),
         env: env.clone(),
     };
     let scratch = std::env::temp_dir().join(format!("deepskip-bench-{}", std::process::id()));
@@ -296,6 +321,31 @@ fn notes(training: &[Value], analysis: &[Value], pipeline: &Value) -> Vec<String
     notes
 }
 
+/// The environment of a bench run with a carried `--driver` (the GPU check, no setup): the
+/// PyTorch install of `--python` provides libtorch, found by asking that Python.
+pub fn carried_env(args: &BenchArgs) -> Result<BuildEnv> {
+    let python = args
+        .python
+        .as_ref()
+        .context("--driver needs --python (the Python whose torch the driver runs against)")?;
+    let out = Command::new(python)
+        .args([
+            "-c",
+            "import os, torch; print(os.path.dirname(torch.__file__))",
+        ])
+        .output()
+        .with_context(|| format!("cannot run {}", python.display()))?;
+    if !out.status.success() {
+        bail!(
+            "{} cannot import torch: {}",
+            python.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let torch = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    Ok(BuildEnv::from_process(&torch))
+}
+
 /// Installs numpy into the reference venv when it lacks it (the analysis comparison needs it).
 pub(crate) fn ensure_numpy(python: &Path) -> Result<()> {
     let probe = Command::new(python).args(["-c", "import numpy"]).output();
@@ -354,7 +404,9 @@ mod tests {
         );
         let setups = plan.train_setups(&args(&[]).models);
         assert_eq!(setups.len(), 3);
-        assert!(setups.iter().all(|s| !s.amp));
+        assert!(setups
+            .iter()
+            .all(|s| s.precision == Precision::Fp32 && !s.channels_last));
         let full = Plan::new(&args(&[]), false).unwrap();
         assert_eq!(
             full.matrix_sets.iter().map(|s| s.count).collect::<Vec<_>>(),
@@ -363,18 +415,25 @@ mod tests {
     }
 
     #[test]
-    fn cuda_runs_full_width_batch_128_in_fp32_and_amp() {
+    fn cuda_runs_full_width_batch_128_in_fp32_fp16_and_bf16() {
         let plan = Plan::new(&args(&["--models", "resnet-164"]), true).unwrap();
         assert_eq!(
             (plan.device.as_str(), plan.batch, plan.width),
             ("cuda", 128, 1.0)
         );
-        let amp: Vec<bool> = plan
+        let precisions: Vec<Precision> = plan
             .train_setups(&["resnet-164".into()])
             .iter()
-            .map(|s| s.amp)
+            .map(|s| s.precision)
             .collect();
-        assert_eq!(amp, [false, true]);
+        assert_eq!(
+            precisions,
+            [Precision::Fp32, Precision::Fp16, Precision::Bf16]
+        );
+        let chosen = Plan::new(&args(&["--precisions", "bf16", "--channels-last"]), true).unwrap();
+        let setups = chosen.train_setups(&["resnet-164".into()]);
+        assert_eq!(setups.len(), 1);
+        assert!(setups[0].precision == Precision::Bf16 && setups[0].channels_last);
         assert!(Plan::new(&args(&["--device", "tpu"]), true).is_err());
     }
 

@@ -15,11 +15,15 @@ pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
         .with_context(|| format!("replacing {}", path.display()))
 }
 
-/// Builds the release binary `bin` of deepskip-cli against the provisioned libtorch and returns
+/// Builds the release binary `bin` of `package` against the provisioned libtorch and returns
 /// its path; `tag` names the task in the printed command.
-pub fn build_release_binary(env: &crate::env::BuildEnv, bin: &str, tag: &str) -> Result<PathBuf> {
+pub fn build_release_binary(
+    env: &crate::env::BuildEnv,
+    (package, bin): (&str, &str),
+    tag: &str,
+) -> Result<PathBuf> {
     let mut build = cargo();
-    build.args(["build", "--release", "-p", "deepskip-cli", "--bin", bin]);
+    build.args(["build", "--release", "-p", package, "--bin", bin]);
     env.apply(&mut build);
     eprintln!("xtask {tag}: {}", display(&build));
     run_checked(&mut build)?;

@@ -5,6 +5,7 @@
 mod bench;
 mod cmd;
 mod env;
+mod gpu_check;
 mod reproduce;
 mod setup;
 mod test;
@@ -48,6 +49,8 @@ enum Task {
     Test(test::TestArgs),
     Reproduce(reproduce::ReproduceArgs),
     Bench(bench::BenchArgs),
+    GpuCheck(gpu_check::GpuCheckArgs),
+    GpuReport(gpu_check::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +64,18 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    // What the GPU check runs on a machine without a Rust toolchain: no setup, no build.
+    match &cli.task {
+        Task::GpuReport(args) => {
+            gpu_check::report(args)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Task::Bench(args) if args.driver.is_some() => {
+            bench::run(args, &bench::carried_env(args)?)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
     let libtorch = setup::run()?;
     let env = BuildEnv::from_process(&libtorch.dir);
     match cli.task {
@@ -69,6 +84,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Task::Test(args) => test::run(&args, &env)?,
         Task::Reproduce(args) => return reproduce::run(&args, &env),
         Task::Bench(args) => bench::run(&args, &env)?,
+        Task::GpuCheck(args) => gpu_check::run(&args, &env)?,
+        Task::GpuReport(_) => unreachable!("handled before setup"),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -123,7 +140,15 @@ mod tests {
 
     #[test]
     fn every_task_has_help() {
-        for task in ["setup", "env", "test", "reproduce", "bench"] {
+        for task in [
+            "setup",
+            "env",
+            "test",
+            "reproduce",
+            "bench",
+            "gpu-check",
+            "gpu-report",
+        ] {
             let err = Cli::try_parse_from(["xtask", task, "--help"]).unwrap_err();
             assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp, "{task}");
             assert!(err.to_string().len() > 100, "{task}: {err}");

@@ -22,7 +22,7 @@ pub struct ReproduceArgs {
 }
 
 pub fn run(args: &ReproduceArgs, env: &BuildEnv) -> Result<ExitCode> {
-    let binary = cmd::build_release_binary(env, "deepskip", "reproduce")?;
+    let binary = cmd::build_release_binary(env, ("deepskip-cli", "deepskip"), "reproduce")?;
     let mut reproduce = std::process::Command::new(&binary);
     reproduce
         .current_dir(cmd::workspace_root())

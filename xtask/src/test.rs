@@ -19,7 +19,9 @@ use crate::env::BuildEnv;
 /// failed and exits non-zero if any did. Tests that need the real data sets read
 /// DEEPSKIP_DATA_MIRROR and are skipped (with a printed reason) when it is unset. A relative
 /// DEEPSKIP_DATA_MIRROR or DEEPSKIP_DATA_DIR is taken relative to the directory `cargo xtask
-/// test` ran in (cargo runs each test binary in its crate's folder).
+/// test` ran in (cargo runs each test binary in its crate's folder). Without extra arguments it
+/// then runs the GPU check's script on the CPU at tiny sizes, from a folder of debug binaries
+/// (`cargo xtask gpu-check --debug`; skipped, saying why, without MNIST).
 #[derive(Debug, Args)]
 pub struct TestArgs {
     /// Extra arguments for `cargo test`, after `--` (e.g. `-- -p deepskip-spectra`, or
@@ -125,6 +127,21 @@ pub fn run(args: &TestArgs, env: &BuildEnv) -> Result<()> {
         summary.push(format!(
             "  {:<7} {outcome} in {:.0?}",
             step.name,
+            started.elapsed()
+        ));
+    }
+    if args.cargo_test_args.is_empty() {
+        let started = Instant::now();
+        let outcome = match crate::gpu_check::cpu_run(env) {
+            Ok(()) => "ok".to_string(),
+            Err(err) => format!("FAILED ({err:#})"),
+        };
+        if outcome != "ok" {
+            failed.push("gpu-check");
+        }
+        summary.push(format!(
+            "  {:<7} {outcome} in {:.0?} (scripts/gpu-check.sh --device cpu --tiny)",
+            "gpu-check",
             started.elapsed()
         ));
     }

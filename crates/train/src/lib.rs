@@ -14,6 +14,7 @@ mod imagenet_source;
 mod interrupt;
 mod load;
 mod lr_schedule;
+pub mod memory_format;
 mod metrics;
 mod optimizer;
 mod progress;

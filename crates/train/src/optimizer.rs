@@ -176,9 +176,12 @@ impl Sgd {
     }
 }
 
-/// The parameters' values, concatenated in the given order, on the store's device.
+/// The parameters' values, each in its own memory order (so that a channels-last weight stays
+/// channels-last in its view), concatenated in the given order, on the store's device.
 fn flat_copy<'a>(params: impl Iterator<Item = &'a Tensor>, vs: &VarStore) -> Tensor {
-    let flat: Vec<Tensor> = params.map(|t| t.detach().reshape([-1])).collect();
+    let flat: Vec<Tensor> = params
+        .map(|t| t.detach().permute(memory_order(t)).reshape([-1]))
+        .collect();
     if flat.is_empty() {
         return Tensor::zeros([0], (tch::Kind::Float, vs.device()));
     }
@@ -203,10 +206,28 @@ fn define_gradients<'a>(params: impl Iterator<Item = &'a Tensor>) {
     });
 }
 
-/// `flat[offset .. offset + numel]` shaped like `like`.
+/// `flat[offset .. offset + numel]` shaped like `like`, with `like`'s memory order (the order
+/// [`flat_copy`] wrote its values in).
 fn view_of(flat: &Tensor, offset: i64, like: &Tensor) -> Tensor {
+    let order = memory_order(like);
+    let size = like.size();
+    let stored: Vec<i64> = order.iter().map(|&d| size[d as usize]).collect();
+    let mut back = vec![0i64; order.len()];
+    for (position, &dim) in order.iter().enumerate() {
+        back[dim as usize] = position as i64;
+    }
     flat.narrow(0, offset, like.numel() as i64)
-        .view(like.size().as_slice())
+        .view(stored.as_slice())
+        .permute(back)
+}
+
+/// The dimensions of `t` from the slowest-varying in memory to the fastest (the identity for a
+/// contiguous tensor; ties keep their order, so size-1 dimensions do not reorder anything).
+fn memory_order(t: &Tensor) -> Vec<i64> {
+    let stride = t.stride();
+    let mut order: Vec<i64> = (0..stride.len() as i64).collect();
+    order.sort_by_key(|&d| std::cmp::Reverse(stride[d as usize]));
+    order
 }
 
 #[cfg(test)]
@@ -387,5 +408,38 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("shape"));
+    }
+
+    /// A channels-last weight keeps its layout in the flat buffer, and an update moves it
+    /// exactly as it moves the same weight stored contiguously.
+    #[test]
+    fn channels_last_weights_keep_their_layout_and_step_like_contiguous_ones() {
+        use crate::memory_format::{is_channels_last, to_channels_last};
+        let step = |channels_last: bool| {
+            let vs = VarStore::new(Device::Cpu);
+            let w = vs.root().var("w", &[3, 2, 2, 2], nn::Init::Const(0.0));
+            tch::no_grad(|| {
+                w.copy_(&Tensor::arange(24, (Kind::Float, Device::Cpu)).view([3, 2, 2, 2]))
+            });
+            if channels_last {
+                to_channels_last(&vs);
+            }
+            let mut opt = sgd(&vs, true, 0.1);
+            assert_eq!(is_channels_last(&w), channels_last, "{:?}", w.stride());
+            assert_eq!(is_channels_last(&w.grad()), channels_last);
+            for _ in 0..2 {
+                opt.zero_grad();
+                (&w * &w).sum(Kind::Float).backward();
+                opt.step(0.01, 1.0);
+            }
+            assert_eq!(is_channels_last(&w), channels_last);
+            w.detach().contiguous()
+        };
+        let (plain, nhwc) = (step(false), step(true));
+        assert!(plain.allclose(&nhwc, 1e-6, 1e-6, false));
+        assert!(
+            plain.double_value(&[2, 1, 1, 1]) < 23.0,
+            "the weights moved"
+        );
     }
 }

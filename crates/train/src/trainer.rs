@@ -651,6 +651,42 @@ mod tests {
         assert_eq!(count(correct_top5(&logits, &labels)), 3);
     }
 
+    /// The sums kept on the device and read once equal the per-step numbers read and added on
+    /// the host (what the loop did before): the loss to the last bit, the hits exactly, also
+    /// when the epoch resumes from a partial tally.
+    #[test]
+    fn sums_kept_on_the_device_equal_the_per_step_ones() {
+        let resumed_from = EpochTally {
+            loss_sum: 1.25,
+            correct: 3,
+            correct_top5: 4,
+            ..EpochTally::default()
+        };
+        let mut sums = RunningSums::start(&resumed_from, Device::Cpu);
+        let mut host = resumed_from;
+        for step in 0..5i64 {
+            let logits = Tensor::randn([6, 7], (Kind::Float, Device::Cpu));
+            let labels = Tensor::randint(7, [6], (Kind::Int64, Device::Cpu));
+            let loss = logits.cross_entropy_for_logits(&labels);
+            let loss_total = loss.to_kind(Kind::Double) * 6.0;
+            sums.add(&loss_total, &logits, &labels, step % 2 == 0);
+            host.loss_sum += loss_total.double_value(&[]);
+            host.correct += count(correct(&logits, &labels)) as u64;
+            if step % 2 == 0 {
+                host.correct_top5 += count(correct_top5(&logits, &labels)) as u64;
+            }
+        }
+        let mut read = EpochTally::default();
+        sums.read_into(&mut read).unwrap();
+        assert_eq!(read.loss_sum.to_bits(), host.loss_sum.to_bits());
+        assert_eq!(
+            (read.correct, read.correct_top5),
+            (host.correct, host.correct_top5)
+        );
+        // Top-5 of 7 classes over 18 samples: some hit (chance 1 - (2/7)^18).
+        assert!(read.correct_top5 > 4, "{read:?}");
+    }
+
     #[test]
     fn an_epoch_without_one_applied_update_is_a_divergence() {
         let tally = |steps, skipped_steps| EpochTally {

@@ -489,3 +489,76 @@ fn warmup_coverage_counts_the_steps_the_run_will_take() {
         .unwrap();
     assert_eq!((half.warmup_steps, half.total_steps), (2, 4));
 }
+
+/// Whether the `cuda_*` tests below can run: they skip without a GPU, except under
+/// DEEPSKIP_REQUIRE_CUDA=1 (the GPU check), where a missing GPU fails them.
+fn cuda_present() -> bool {
+    if tch::Cuda::is_available() {
+        return true;
+    }
+    assert!(
+        std::env::var("DEEPSKIP_REQUIRE_CUDA").as_deref() != Ok("1"),
+        "DEEPSKIP_REQUIRE_CUDA=1 but libtorch sees no CUDA device"
+    );
+    eprintln!("skipped: no CUDA device (this test runs on GPU machines)");
+    false
+}
+
+/// The same run on the GPU and on the CPU: same steps, the same losses up to the differences of
+/// the two devices' kernels (cuDNN autotuning picks its own algorithms).
+#[test]
+fn cuda_training_follows_the_cpu_run() {
+    if !cuda_present() {
+        return;
+    }
+    let _serial = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let cpu = train(
+        &config("resnet-8", 2),
+        &dataset(),
+        &tmp.path().join("cpu"),
+        &quiet(),
+    )
+    .unwrap();
+    let gpu_config = TrainConfig {
+        device: "cuda".into(),
+        ..config("resnet-8", 2)
+    };
+    let gpu = train(&gpu_config, &dataset(), &tmp.path().join("gpu"), &quiet()).unwrap();
+    assert_eq!(gpu.status.state, RunState::Finished);
+    let (cpu, gpu) = (cpu.final_metrics.unwrap(), gpu.final_metrics.unwrap());
+    assert_eq!((gpu.epoch, gpu.step), (cpu.epoch, cpu.step));
+    assert!(
+        (gpu.train_loss - cpu.train_loss).abs() <= 1e-2 * cpu.train_loss.abs().max(1e-3),
+        "cpu {cpu:?}\ngpu {gpu:?}"
+    );
+    assert!(
+        (gpu.test_acc - cpu.test_acc).abs() <= 0.125,
+        "cpu {cpu:?}\ngpu {gpu:?}"
+    );
+}
+
+/// Mixed precision on the GPU (f16 autocast, dynamic loss scaling): the run learns the fixture,
+/// and its checkpoint resumes.
+#[test]
+fn cuda_mixed_precision_learns_and_resumes() {
+    if !cuda_present() {
+        return;
+    }
+    let _serial = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("amp");
+    let cfg = TrainConfig {
+        device: "cuda".into(),
+        amp: true,
+        ..config("resnet-8", 3)
+    };
+    // A flag already set stops after the first step, mid-epoch.
+    let outcome = interrupt_then_resume(&cfg, &run, (0, 1));
+    assert_eq!(outcome.status.state, RunState::Finished);
+    let last = outcome.final_metrics.unwrap();
+    assert!(
+        last.train_loss.is_finite() && last.test_acc >= 0.5,
+        "{last:?}"
+    );
+}

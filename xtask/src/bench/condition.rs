@@ -6,31 +6,16 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use serde_json::{json, Value};
 
-use super::child::{self, numbers};
+use super::child;
+use super::report::{ConditionReport, Kappa, WrittenMatrices};
 use super::sides::Sides;
 use super::stats::median;
 
 /// Relative agreement required between the two sides' finite condition numbers.
 pub const KAPPA_REL_TOL: f64 = 1e-6;
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Kappa {
-    Finite(f64),
-    Infinite,
-}
-
-impl Kappa {
-    /// A number, or the string "inf" (JSON has no infinity).
-    pub fn from_json(value: &Value) -> Option<Kappa> {
-        match value {
-            Value::String(s) if s == "inf" => Some(Kappa::Infinite),
-            other => other.as_f64().map(Kappa::Finite),
-        }
-    }
-}
 
 /// How well the two sides agreed.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -115,7 +100,7 @@ pub fn chunks<T: Clone>(items: &[T], parts: usize) -> Vec<Vec<T>> {
 
 pub fn run(sides: &Sides, set: &MatrixSet, pairs: usize, scratch: &Path) -> Result<Value> {
     let prefix = format!("m{}x{}", set.rows, set.cols);
-    let written = child::report(&mut sides.deepskip(&[
+    let written: WrittenMatrices = child::report(&mut sides.deepskip(&[
         "write-matrices".into(),
         "--dir".into(),
         scratch.display().to_string(),
@@ -128,10 +113,7 @@ pub fn run(sides: &Sides, set: &MatrixSet, pairs: usize, scratch: &Path) -> Resu
         "--prefix".into(),
         prefix,
     ]))?;
-    let files: Vec<PathBuf> = written["files"]
-        .as_array()
-        .and_then(|f| f.iter().map(|p| p.as_str().map(PathBuf::from)).collect())
-        .context("write-matrices reported no file list")?;
+    let files: Vec<PathBuf> = written.files;
     let chunked = chunks(&files, pairs);
     let mut kappas: [Vec<Kappa>; 2] = [Vec::new(), Vec::new()];
     let mut seconds: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
@@ -145,18 +127,11 @@ pub fn run(sides: &Sides, set: &MatrixSet, pairs: usize, scratch: &Path) -> Resu
                 .map(|f| f.display().to_string())
                 .collect()
         },
-        |side, report| {
+        |side, report: &ConditionReport| {
             let slot = side as usize;
-            let per_matrix = numbers(report, "seconds")?;
-            seconds[slot].extend(&per_matrix);
-            let list = report["kappas"]
-                .as_array()
-                .context("report has no kappas")?;
-            for value in list {
-                kappas[slot]
-                    .push(Kappa::from_json(value).with_context(|| format!("bad kappa {value}"))?);
-            }
-            Ok(per_matrix.len() as f64 / per_matrix.iter().sum::<f64>())
+            seconds[slot].extend(&report.seconds);
+            kappas[slot].extend(&report.kappas);
+            Ok(report.seconds.len() as f64 / report.seconds.iter().sum::<f64>())
         },
     )?;
     let (throughput, peak_rss) = (runs.throughput, runs.peak_rss_kib);
@@ -222,13 +197,6 @@ mod tests {
         assert!(check_agreement(&names(2), &a, &a[..1], 1e-6).is_err());
         let nan = [Kappa::Finite(f64::NAN), Kappa::Infinite];
         assert!(check_agreement(&names(2), &nan, &nan, 1e-6).is_err());
-    }
-
-    #[test]
-    fn kappa_reads_numbers_and_inf() {
-        assert_eq!(Kappa::from_json(&json!(2.5)), Some(Kappa::Finite(2.5)));
-        assert_eq!(Kappa::from_json(&json!("inf")), Some(Kappa::Infinite));
-        assert_eq!(Kappa::from_json(&json!(null)), None);
     }
 
     #[test]

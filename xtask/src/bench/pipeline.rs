@@ -5,7 +5,8 @@ use std::path::Path;
 use anyhow::Result;
 use serde_json::{json, Value};
 
-use super::child::{self, number};
+use super::child;
+use super::report::{Measured, PipelineReport};
 use super::sides::Sides;
 use super::stats::median;
 
@@ -50,7 +51,7 @@ pub fn run(
     let mut result = PipelineRuns::default();
     for run in 0..runs {
         eprintln!("xtask bench: data pipeline run {}/{runs}", run + 1);
-        let report = child::report(&mut sides.deepskip(&[
+        let report: Measured<PipelineReport> = child::report(&mut sides.deepskip(&[
             "pipeline".into(),
             "--cifar-batches".into(),
             cifar_batches.to_string(),
@@ -59,16 +60,15 @@ pub fn run(
             "--scratch".into(),
             scratch.display().to_string(),
         ]))?;
-        let cifar = &report["cifar"];
+        let PipelineReport { cifar, imagenet } = report.body;
         result
             .cifar
-            .push(number(cifar, "batches")? * 128.0 / number(cifar, "seconds")?);
-        let imagenet = &report["imagenet"];
+            .push((cifar.batches * cifar.batch) as f64 / cifar.seconds);
         result
             .imagenet
-            .push(number(imagenet, "images")? / number(imagenet, "seconds")?);
-        result.cifar_origin = cifar["origin"].as_str().unwrap_or("unknown").to_string();
-        result.peak_rss_kib = result.peak_rss_kib.max(report["peak_rss_kib"].as_u64());
+            .push(imagenet.images as f64 / imagenet.seconds);
+        result.cifar_origin = cifar.origin;
+        result.peak_rss_kib = result.peak_rss_kib.max(report.peak_rss_kib);
     }
     Ok(result)
 }

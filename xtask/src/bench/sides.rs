@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::Result;
-use serde_json::Value;
+use serde::de::DeserializeOwned;
 
 use crate::bench::child;
+use crate::bench::report::Measured;
 use crate::bench::stats::{alternation, Paired, Side};
 use crate::env::BuildEnv;
 
@@ -58,22 +59,23 @@ impl Sides {
 
 impl Sides {
     /// Runs one comparison A B A B: pair `p` runs `subcommand` / `script` with `args(p)` on
-    /// both sides; `record` reads each run's report and returns its throughput.
-    pub fn alternate(
+    /// both sides; `record` reads each run's report (of type `R`) and returns its throughput.
+    pub fn alternate<R: DeserializeOwned>(
         &self,
         label: &str,
         pairs: usize,
         (subcommand, script): (&str, &str),
         args: impl Fn(usize) -> Vec<String>,
-        mut record: impl FnMut(Side, &Value) -> Result<f64>,
+        mut record: impl FnMut(Side, &R) -> Result<f64>,
     ) -> Result<Alternation> {
         let mut out = Alternation::default();
         for (pair, side) in alternation(pairs) {
             eprintln!("xtask bench: {label} pair {}/{pairs} {side:?}", pair + 1);
-            let report = child::report(&mut self.command(side, subcommand, script, &args(pair)))?;
+            let report: Measured<R> =
+                child::report(&mut self.command(side, subcommand, script, &args(pair)))?;
             let slot = side as usize;
-            out.peak_rss_kib[slot] = out.peak_rss_kib[slot].max(report["peak_rss_kib"].as_u64());
-            out.throughput.push(side, record(side, &report)?);
+            out.peak_rss_kib[slot] = out.peak_rss_kib[slot].max(report.peak_rss_kib);
+            out.throughput.push(side, record(side, &report.body)?);
         }
         Ok(out)
     }

@@ -1,11 +1,33 @@
 //! Training step throughput, deepskip (tch) against the PyTorch eager reference, per model.
 
 use anyhow::{bail, Result};
+use clap::ValueEnum;
 use serde_json::{json, Value};
 
-use super::child::{number, numbers};
+use super::report::{PhaseSeconds, TrainStepReport};
 use super::sides::Sides;
 use super::stats::{median, Paired, Side};
+
+/// What a training step computes in, named as both sides' `--precision` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Precision {
+    Fp32,
+    /// CUDA autocast (f16) with a constant loss scale.
+    Fp16,
+    /// Weights and activations in bf16 (tch 0.24 cannot set autocast's dtype, so neither side
+    /// autocasts: both convert the network).
+    Bf16,
+}
+
+impl Precision {
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::Fp32 => "fp32",
+            Precision::Fp16 => "fp16",
+            Precision::Bf16 => "bf16",
+        }
+    }
+}
 
 /// What one model's comparison runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,7 +36,9 @@ pub struct TrainSetup {
     pub batch: u64,
     pub width: f64,
     pub device: String,
-    pub amp: bool,
+    pub precision: Precision,
+    /// Images and convolution weights in NHWC memory order.
+    pub channels_last: bool,
     pub warmup: usize,
     pub steps: usize,
     pub pairs: usize,
@@ -35,18 +59,28 @@ impl TrainSetup {
             self.warmup.to_string(),
             "--steps".into(),
             self.steps.to_string(),
+            "--precision".into(),
+            self.precision.name().into(),
         ];
-        if self.amp {
-            args.push("--amp".into());
+        if self.channels_last {
+            args.push("--channels-last".into());
         }
         args
     }
 
     pub fn label(&self) -> String {
-        let precision = if self.amp { "amp" } else { "fp32" };
+        let layout = if self.channels_last {
+            ", channels-last"
+        } else {
+            ""
+        };
         format!(
-            "{} train step ({}, batch {}, width {}, {precision})",
-            self.model, self.device, self.batch, self.width
+            "{} train step ({}, batch {}, width {}, {}{layout})",
+            self.model,
+            self.device,
+            self.batch,
+            self.width,
+            self.precision.name()
         )
     }
 }
@@ -75,13 +109,11 @@ pub struct StepPhases {
 }
 
 impl StepPhases {
-    /// Appends a run's `phase_seconds` object.
-    pub fn extend_from(&mut self, report: &Value) -> Result<()> {
-        let phases = &report["phase_seconds"];
-        self.forward.extend(numbers(phases, "forward")?);
-        self.backward.extend(numbers(phases, "backward")?);
-        self.update.extend(numbers(phases, "update")?);
-        Ok(())
+    /// Appends a run's phases.
+    pub fn extend_from(&mut self, phases: &PhaseSeconds) {
+        self.forward.extend(&phases.forward);
+        self.backward.extend(&phases.backward);
+        self.update.extend(&phases.update);
     }
 
     /// Median milliseconds per phase.
@@ -112,7 +144,8 @@ impl TrainResult {
             "batch": self.setup.batch,
             "width": self.setup.width,
             "device": self.setup.device,
-            "amp": self.setup.amp,
+            "precision": self.setup.precision.name(),
+            "channels_last": self.setup.channels_last,
             "warmup_steps": self.setup.warmup,
             "timed_steps_per_run": self.setup.steps,
             "params": self.params,
@@ -152,6 +185,25 @@ pub fn check_params(model: &str, deepskip: u64, reference: u64) -> Result<()> {
     Ok(())
 }
 
+/// One phase time per timed step, or the "where the time goes" table would mix steps.
+fn check_equal_lengths(report: &TrainStepReport) -> Result<()> {
+    let phases = &report.phase_seconds;
+    let steps = report.step_seconds.len();
+    for (name, times) in [
+        ("forward", &phases.forward),
+        ("backward", &phases.backward),
+        ("update", &phases.update),
+    ] {
+        if times.len() != steps {
+            bail!(
+                "the report has {steps} step times but {} {name} phase times",
+                times.len()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Images per second of one run: batch over the median step time.
 pub fn images_per_second(batch: u64, step_seconds: &[f64]) -> Option<f64> {
     median(step_seconds)
@@ -175,21 +227,25 @@ pub fn run(sides: &Sides, setup: &TrainSetup) -> Result<TrainResult> {
         setup.pairs,
         ("train-step", "train_step.py"),
         |_| setup.args(),
-        |side, report| {
+        |side, report: &TrainStepReport| {
             let slot = side as usize;
-            params[slot] = Some(number(report, "params")? as u64);
+            params[slot] = Some(report.params);
             if let [Some(a), Some(b)] = params {
                 check_params(&setup.model, a, b)?;
                 result.params = a;
             }
             if side == Side::Deepskip {
-                result.forward_flops_per_image = number(report, "forward_flops_per_image")? as u64;
+                result.forward_flops_per_image =
+                    report.forward_flops_per_image.ok_or_else(|| {
+                        anyhow::anyhow!("deepskip-bench reported no forward_flops_per_image")
+                    })?;
             }
-            result.phases[slot].extend_from(report)?;
-            result.heap[slot] = report["heap"].as_str().map(str::to_owned);
-            let steps = numbers(report, "step_seconds")?;
-            images_per_second(setup.batch, &steps)
-                .ok_or_else(|| anyhow::anyhow!("{}: no timed steps in {report}", setup.label()))
+            check_equal_lengths(report)?;
+            result.phases[slot].extend_from(&report.phase_seconds);
+            result.heap[slot].clone_from(&report.heap);
+            images_per_second(setup.batch, &report.step_seconds).ok_or_else(|| {
+                anyhow::anyhow!("{}: no timed steps in {side:?}'s report", setup.label())
+            })
         },
     )?;
     result.images_per_second = runs.throughput;
@@ -224,7 +280,8 @@ mod tests {
             batch: 2,
             width: 1.0,
             device: "cpu".into(),
-            amp: false,
+            precision: Precision::Fp32,
+            channels_last: false,
             warmup: 0,
             steps: 1,
             pairs: 1,
@@ -261,15 +318,48 @@ mod tests {
     }
 
     #[test]
-    fn phases_accumulate_over_runs_and_a_missing_phase_is_an_error() {
+    fn phases_accumulate_over_runs_and_must_match_the_steps() {
+        let run = |backward: Vec<f64>| TrainStepReport {
+            params: 1,
+            forward_flops_per_image: None,
+            step_seconds: vec![7.0],
+            phase_seconds: PhaseSeconds {
+                forward: vec![1.0],
+                backward,
+                update: vec![3.0],
+            },
+            heap: None,
+        };
         let mut phases = StepPhases::default();
-        let run = json!({"phase_seconds": {"forward": [1.0], "backward": [2.0], "update": [3.0]}});
-        phases.extend_from(&run).unwrap();
-        phases.extend_from(&run).unwrap();
-        assert_eq!(phases.backward, [2.0, 2.0]);
-        let err = phases
-            .extend_from(&json!({"phase_seconds": {"forward": [1.0]}}))
-            .unwrap_err();
-        assert!(err.to_string().contains("backward"), "{err}");
+        phases.extend_from(&run(vec![2.0]).phase_seconds);
+        phases.extend_from(&run(vec![2.5]).phase_seconds);
+        assert_eq!(phases.backward, [2.0, 2.5]);
+        assert!(check_equal_lengths(&run(vec![2.0])).is_ok());
+        let err = check_equal_lengths(&run(vec![])).unwrap_err().to_string();
+        assert!(err.contains("1 step times but 0 backward"), "{err}");
+    }
+
+    #[test]
+    fn setups_pass_precision_and_layout_to_both_sides() {
+        let setup = TrainSetup {
+            model: "resnet-164".into(),
+            batch: 128,
+            width: 1.0,
+            device: "cuda".into(),
+            precision: Precision::Bf16,
+            channels_last: true,
+            warmup: 2,
+            steps: 10,
+            pairs: 5,
+        };
+        let args = setup.args();
+        let at = args.iter().position(|a| a == "--precision").unwrap();
+        assert_eq!(args[at + 1], "bf16");
+        assert!(args.contains(&"--channels-last".to_string()));
+        assert!(
+            setup.label().ends_with("width 1, bf16, channels-last)"),
+            "{}",
+            setup.label()
+        );
     }
 }

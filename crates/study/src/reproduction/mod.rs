@@ -165,17 +165,19 @@ fn check_profile_fits_device(
     pool: &DevicePool,
     events: &dyn StudyObserver,
 ) -> anyhow::Result<()> {
-    if options.profile != Profile::Paper || !pool.is_cpu_only() {
+    if !options.profile.is_for_gpu() || !pool.is_cpu_only() {
         return Ok(());
     }
+    let name = options.profile.name();
     anyhow::ensure!(
         options.allow_cpu,
-        "the paper profile trains 164-layer networks for 200 epochs: weeks on a CPU. Run it on a \
-         GPU (--device cuda), use --profile quick, or pass --allow-cpu to run it here anyway"
+        "the {name} profile trains full-width 164-layer networks on the full data: weeks on a \
+         CPU. Run it on a GPU (--device cuda), use --profile quick, or pass --allow-cpu to run \
+         it here anyway"
     );
-    events.on_event(StudyEvent::Warning(
-        "running the paper profile on the CPU (--allow-cpu): expect weeks per data set".into(),
-    ));
+    events.on_event(StudyEvent::Warning(format!(
+        "running the {name} profile on the CPU (--allow-cpu): expect weeks per data set"
+    )));
     Ok(())
 }
 
@@ -184,9 +186,7 @@ fn check_profile_fits_device(
 /// ResNet-164 x0.25 several times faster than two on a busy 2-core machine). `OMP_NUM_THREADS`,
 /// when set, is left to decide.
 fn limit_cpu_threads(profile: Profile, pool: &DevicePool) {
-    if pool.is_cpu_only()
-        && profile != Profile::Paper
-        && std::env::var_os("OMP_NUM_THREADS").is_none()
+    if pool.is_cpu_only() && !profile.is_for_gpu() && std::env::var_os("OMP_NUM_THREADS").is_none()
     {
         tch::set_num_threads(1);
     }

@@ -2,7 +2,8 @@
 //!
 //! `paper` is the full protocol of the study; `quick` shrinks everything except depth (the
 //! variable under study) so that a 2-core CPU finishes in minutes and the qualitative result
-//! still shows; `toy` exists for the end-to-end test only.
+//! still shows; `gpu` is the paper's recipe with fewer epochs, sized for one GPU-hour; `toy`
+//! exists for the end-to-end test only.
 
 use serde::Serialize;
 
@@ -15,6 +16,9 @@ pub enum Profile {
     Quick,
     /// The full protocol of the paper (200 epochs, batch 128, lr 0.1 -> 0.0001); for a GPU.
     Paper,
+    /// The paper's recipe (full width, full data) with GPU_EPOCHS epochs and the same
+    /// schedule scaled to them: the nine MNIST/CIFAR runs in about one hour of one H200.
+    Gpu,
     /// Depth 20, a few steps on a tiny subset: only for the end-to-end test of the pipeline.
     Toy,
 }
@@ -25,14 +29,22 @@ impl Profile {
         match self {
             Profile::Quick => "quick",
             Profile::Paper => "paper",
+            Profile::Gpu => "gpu",
             Profile::Toy => "toy",
         }
+    }
+
+    /// Whether the profile trains full-width 164-layer networks on the full data: weeks on a
+    /// CPU.
+    pub fn is_for_gpu(self) -> bool {
+        matches!(self, Profile::Paper | Profile::Gpu)
     }
 
     /// The training and analysis recipe this profile uses for `dataset`.
     pub fn recipe(self, dataset: DatasetKind) -> RunRecipe {
         match self {
             Profile::Paper => paper_recipe(dataset),
+            Profile::Gpu => gpu_recipe(dataset),
             Profile::Quick => quick_recipe(dataset),
             Profile::Toy => toy_recipe(),
         }
@@ -185,6 +197,30 @@ fn paper_recipe(dataset: DatasetKind) -> RunRecipe {
     }
 }
 
+/// Epochs of the `gpu` profile's MNIST and CIFAR runs. Not yet sized by a measurement: no GPU
+/// has run deepskip yet. Derived from an assumed 2,000 training images/s per model in fp32 on
+/// one H200 (batch 128, full width), for each of PlainNet-, ResNet- and ResNeXt-164, and 10%
+/// of every epoch for the test pass and the checkpoint: one epoch of the nine runs (3 x 60,000
+/// MNIST + 6 x 50,000 CIFAR images) is 3 x 1.1 x 160,000 / 2,000 = 264 s, and 3,600 s / 264 s
+/// = 13.6. `scripts/gpu-check.sh` measures the three rates; its report gives
+/// `floor(3600 / (1.1 x 160,000 x sum(1 / rate)))`, which replaces this number
+/// (docs/gpu.md).
+pub const GPU_EPOCHS: usize = 13;
+
+/// The paper's recipe with [`GPU_EPOCHS`] epochs; the rate still falls x0.1 at 50/75/90% of
+/// the steps, so the schedule scales with the epochs (and the 400 warm-up steps stay, under
+/// one epoch). ImageNet keeps the paper's recipe.
+fn gpu_recipe(dataset: DatasetKind) -> RunRecipe {
+    let paper = paper_recipe(dataset);
+    match dataset {
+        DatasetKind::ImageNet => paper,
+        _ => RunRecipe {
+            epochs: GPU_EPOCHS,
+            ..paper
+        },
+    }
+}
+
 /// Sized by measurement on the 2-core CPU (docs/reproduction.md has the numbers): nine runs
 /// (CIFAR-100 skipped), analysis and report in about ten minutes. At width x0.25 a ResNet-164
 /// step of 32 images takes about 0.25 s on one core, ResNeXt-164 about 0.5 s. A first sizing
@@ -254,6 +290,21 @@ mod tests {
         assert!(reductions.iter().any(|r| r.contains("widths")));
         assert!(reductions.iter().any(|r| r.contains("epochs")));
         assert!(!reductions.iter().any(|r| r.contains("depth")));
+    }
+
+    #[test]
+    fn gpu_profile_is_the_paper_with_fewer_epochs() {
+        for dataset in [DatasetKind::Mnist, DatasetKind::Cifar] {
+            let (gpu, paper) = (Profile::Gpu.recipe(dataset), Profile::Paper.recipe(dataset));
+            assert_eq!(gpu.epochs, GPU_EPOCHS);
+            assert_eq!(RunRecipe { epochs: 200, ..gpu }, paper);
+            assert_eq!(
+                Profile::Gpu.reductions(dataset),
+                [format!("{GPU_EPOCHS} epochs instead of 200")]
+            );
+        }
+        assert!(Profile::Gpu.is_for_gpu() && Profile::Paper.is_for_gpu());
+        assert!(!Profile::Quick.is_for_gpu());
     }
 
     #[test]

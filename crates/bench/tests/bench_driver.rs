@@ -164,3 +164,59 @@ fn condition_numbers_agree_with_numpy_on_tiny_matrices() {
         }
     }
 }
+
+/// bf16 and channels-last steps train the same network (same parameter count) and time their
+/// phases like fp32 ones, on both sides; fp16 autocast is refused on the CPU by both, saying so.
+#[test]
+fn bf16_and_channels_last_steps_report_like_fp32_ones_and_cpu_fp16_is_refused() {
+    let base = [
+        "train-step",
+        "--model",
+        "resnet-8",
+        "--batch",
+        "2",
+        "--width",
+        "0.25",
+        "--warmup",
+        "0",
+        "--steps",
+        "1",
+    ];
+    let fp32 = driver(&base);
+    let python = reference_python("torch");
+    for extra in [
+        &["--precision", "bf16"][..],
+        &["--channels-last"],
+        &["--precision", "bf16", "--channels-last"],
+    ] {
+        let mut args = base.to_vec();
+        args.extend(extra);
+        let ours = driver(&args);
+        assert_eq!(ours["params"], fp32["params"], "{extra:?}");
+        assert_eq!(
+            ours["channels_last"],
+            extra.contains(&"--channels-last"),
+            "{ours}"
+        );
+        assert_phases_add_up(&ours);
+        if let Some(python) = &python {
+            let theirs = report(
+                Command::new(python)
+                    .arg(reference_script("train_step.py"))
+                    .args(&args[1..]),
+            );
+            assert_eq!(theirs["params"], ours["params"], "{extra:?}");
+            assert_eq!(theirs["precision"], ours["precision"], "{extra:?}");
+            assert_phases_add_up(&theirs);
+        }
+    }
+    let mut fp16 = base.to_vec();
+    fp16.extend(["--precision", "fp16"]);
+    let refused = Command::new(env!("CARGO_BIN_EXE_deepskip-bench"))
+        .args(&fp16)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("fp16 is CUDA autocast"), "{stderr}");
+}

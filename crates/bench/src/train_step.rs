@@ -5,8 +5,9 @@
 use std::time::Instant;
 
 use anyhow::Result;
-use clap::Args;
+use clap::{Args, ValueEnum};
 use deepskip_models::ModelSpec;
+use deepskip_train::memory_format::{channels_last, to_channels_last};
 use deepskip_train::{HeapTuning, Sgd, SgdOptions};
 use serde_json::{json, Value};
 use tch::nn::ModuleT;
@@ -17,8 +18,19 @@ use crate::peak_memory::peak_rss_kib;
 /// The libtorch tch 0.24 binds to (xtask provisions exactly this one).
 const TORCH_VERSION: &str = "2.11.0";
 
-/// Static loss scale under AMP (both sides use the same constant, no dynamic scaler).
+/// Static loss scale under fp16 autocast (both sides use the same constant, no dynamic scaler).
 const AMP_LOSS_SCALE: f64 = 1024.0;
+
+/// What the step computes in; `bench/reference/train_step.py` takes the same names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Precision {
+    Fp32,
+    /// CUDA autocast (f16) with a constant loss scale.
+    Fp16,
+    /// The network, its weights and the images in bf16: tch 0.24 cannot set autocast's dtype,
+    /// so both sides convert the network instead of autocasting to bf16.
+    Bf16,
+}
 
 #[derive(Debug, Args)]
 pub struct TrainStepArgs {
@@ -37,9 +49,12 @@ pub struct TrainStepArgs {
     /// cpu or cuda.
     #[arg(long, default_value = "cpu")]
     device: String,
-    /// Mixed precision (CUDA only): autocast forward, loss scaled by a constant.
+    /// fp32, fp16 (CUDA autocast with a constant loss scale; CUDA only) or bf16.
+    #[arg(long, value_enum, default_value_t = Precision::Fp32)]
+    precision: Precision,
+    /// Images and convolution weights in channels-last (NHWC) memory order.
     #[arg(long)]
-    amp: bool,
+    channels_last: bool,
     #[arg(long, default_value_t = 0)]
     seed: i64,
 }
@@ -50,6 +65,9 @@ pub fn run(args: &TrainStepArgs, heap: &HeapTuning) -> Result<Value> {
         "cuda" => Device::Cuda(0),
         other => anyhow::bail!("--device {other}: expected cpu or cuda"),
     };
+    if args.precision == Precision::Fp16 && !device.is_cuda() {
+        anyhow::bail!("--precision fp16 is CUDA autocast: use --device cuda, or fp32 / bf16");
+    }
     let spec: ModelSpec = args.model.parse()?;
     let spec = spec.with_width_multiplier(args.width)?;
     if device.is_cuda() {
@@ -57,7 +75,14 @@ pub fn run(args: &TrainStepArgs, heap: &HeapTuning) -> Result<Value> {
         deepskip_models::enable_cudnn_benchmark();
     }
     // Initial weights drawn on the CPU under the process-wide seed lock, as the trainer's.
-    let (vs, net) = deepskip_train::seeded_network(&spec, args.seed as u64, device)?;
+    let (mut vs, net) = deepskip_train::seeded_network(&spec, args.seed as u64, device)?;
+    // Converted before the optimiser takes the variables into its flat buffer.
+    if args.precision == Precision::Bf16 {
+        vs.bfloat16();
+    }
+    if args.channels_last {
+        to_channels_last(&vs);
+    }
     let params: i64 = vs
         .trainable_variables()
         .iter()
@@ -73,9 +98,17 @@ pub fn run(args: &TrainStepArgs, heap: &HeapTuning) -> Result<Value> {
             decay_bn_and_bias: true,
         },
     );
-    let images = Tensor::randn([args.batch, 3, 32, 32], (Kind::Float, device));
+    let kind = match args.precision {
+        Precision::Bf16 => Kind::BFloat16,
+        _ => Kind::Float,
+    };
+    let mut images = Tensor::randn([args.batch, 3, 32, 32], (kind, device));
+    if args.channels_last {
+        images = channels_last(&images);
+    }
     let labels = Tensor::randint(spec.num_classes, [args.batch], (Kind::Int64, device));
-    let scale = if args.amp { AMP_LOSS_SCALE } else { 1.0 };
+    let autocast = args.precision == Precision::Fp16;
+    let scale = if autocast { AMP_LOSS_SCALE } else { 1.0 };
     let mut step_seconds = Vec::with_capacity(args.steps);
     let mut phases = PhaseSeconds::default();
     for step in 0..args.warmup + args.steps {
@@ -84,7 +117,7 @@ pub fn run(args: &TrainStepArgs, heap: &HeapTuning) -> Result<Value> {
         let step_started = Instant::now();
         let mut clock = PhaseClock::start(device);
         sgd.zero_grad();
-        let loss = tch::autocast(args.amp, || {
+        let loss = tch::autocast(autocast, || {
             net.forward_t(&images, true)
                 .to_kind(Kind::Float)
                 .cross_entropy_for_logits(&labels)
@@ -108,7 +141,8 @@ pub fn run(args: &TrainStepArgs, heap: &HeapTuning) -> Result<Value> {
         "batch": args.batch,
         "width": args.width,
         "device": args.device,
-        "amp": args.amp,
+        "precision": args.precision.to_possible_value().map(|v| v.get_name().to_owned()),
+        "channels_last": args.channels_last,
         "threads": tch::get_num_threads(),
         "torch_version": TORCH_VERSION,
         "step_seconds": step_seconds,
