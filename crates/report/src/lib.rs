@@ -6,6 +6,7 @@ mod error;
 pub mod figures;
 pub mod findings;
 pub mod html;
+pub mod like_for_like;
 mod output;
 pub mod paper_reference;
 pub mod precision_comparison;

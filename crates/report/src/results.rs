@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use crate::paper_reference::PAPER_TABLES;
 use crate::schema::{parse_metrics, EpochMetrics, LayerConditionRow, LayerStatsFile, RunSummary};
 use crate::ReportError;
+use deepskip_spectra::{LayerSpectrum, RunSpectra};
 
 /// Everything the report knows about one run.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +22,9 @@ pub struct RunResult {
     pub weight_condition: Vec<LayerConditionRow>,
     /// Activation and weight statistics; `None` when not analysed.
     pub layer_stats: Option<LayerStatsFile>,
+    /// The hidden representations' full spectra (`analysis/spectra.safetensors`); empty when
+    /// the run was not analysed or was analysed before spectra were stored.
+    pub hidden_spectra: Vec<LayerSpectrum>,
 }
 
 /// A results directory as `deepskip reproduce` writes it.
@@ -101,7 +105,14 @@ fn load_run(results_dir: &Path, summary: RunSummary) -> Result<RunResult, Report
     } else {
         None
     };
+    let spectra_path = analysis.join("spectra.safetensors");
+    let hidden_spectra = if spectra_path.is_file() {
+        RunSpectra::read(&spectra_path)?.hidden
+    } else {
+        Vec::new()
+    };
     Ok(RunResult {
+        hidden_spectra,
         metrics: read_metrics(&dir.join("metrics.jsonl"))?,
         hidden_condition: read_condition_csv(&analysis.join("hidden_condition.csv"))?,
         weight_condition: read_condition_csv(&analysis.join("weight_condition.csv"))?,
