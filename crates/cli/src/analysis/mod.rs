@@ -2,7 +2,9 @@
 //! full spectra, condition numbers and statistics out. Tensors cross to deepskip-spectra as `&[f32]` plus a
 //! shape (tch and spectra use different ndarray versions).
 
+mod figures;
 mod hidden;
+mod imagenet_samples;
 mod layer_selection;
 mod layers;
 mod modes;
@@ -12,7 +14,9 @@ mod samples;
 mod tensor_data;
 mod weights;
 
+pub use figures::write_run_figures;
 pub use hidden::{analyse_hidden, BnStatistics, ForwardPass, HiddenAnalysis};
+pub use imagenet_samples::{imagenet_validation_sample, AnalysisSamples};
 pub use layer_selection::parse_layer_selection;
 pub use modes::RepresentationView;
 pub use output::{

@@ -1,7 +1,7 @@
 //! `<run>/analysis/{hidden_condition.csv, weight_condition.csv, layer_stats.json,
-//! spectra.safetensors}`, each written to a temporary file and renamed into place.
+//! spectra.safetensors, figures/*.png}`, each written to a temporary file and renamed into place.
 
-use super::{analyse_hidden, analyse_weights, ForwardPass, RepresentationView};
+use super::{analyse_hidden, analyse_weights, write_run_figures, ForwardPass, RepresentationView};
 use crate::atomic_file::write_bytes;
 use anyhow::Context;
 use deepskip_data::{ImageSet, Normalization};
@@ -69,6 +69,7 @@ pub fn analyse_run(
         spectra,
     };
     let dir = write_analysis(run_dir, &files)?;
+    write_run_figures(run_dir, &dir, &files.hidden, &files.spectra.hidden)?;
     if view == RepresentationView::Modes {
         write_csv(&dir.join("hidden_modes.csv"), &hidden.modes)?;
     }

@@ -2,6 +2,7 @@
 //! `spectra.safetensors` under another tolerance, without recomputing anything.
 
 use super::output::{mark_bn_dead, write_tables, AnalysisSummary, SPECTRA_FILE};
+use super::write_run_figures;
 use anyhow::Context;
 use deepskip_report::condition_rows::condition_rows;
 use deepskip_report::schema::LayerConditionRow;
@@ -29,6 +30,8 @@ pub fn rethreshold(run_dir: &Path, tolerance: Tolerance) -> anyhow::Result<Analy
     );
     let weights = condition_rows(&spectra.weights, tolerance)?;
     write_tables(&dir, &hidden, &weights)?;
+    // The figures' rank line follows the tolerance.
+    write_run_figures(run_dir, &dir, &hidden, &spectra.hidden)?;
     Ok(AnalysisSummary::of(&hidden, weights.len(), dir))
 }
 

@@ -255,22 +255,11 @@ fn execute(
                 device: name.clone(),
             });
         }
-        let Some(dataset) = data.analysable() else {
-            println!("{tag}: not analysed (Table IV reports ImageNet accuracy only)");
-            return Ok(RunOutcome::Completed {
-                state,
-                device: name.clone(),
-            });
-        };
         println!("{tag}: analysing");
-        match steps::analyze(
-            &run_dir,
-            run.recipe.analysis_samples,
-            dataset,
-            device,
-            ctx.tolerance,
-            ctx.view,
-        ) {
+        match data
+            .analysis_samples(run.recipe.analysis_samples, &config)
+            .and_then(|samples| steps::analyze(&run_dir, samples, device, ctx.tolerance, ctx.view))
+        {
             Ok(()) => {
                 record.analyzed = true;
                 record.write(&run_dir)?;

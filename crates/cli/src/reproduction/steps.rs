@@ -3,7 +3,6 @@
 
 use crate::analysis;
 use anyhow::Context;
-use deepskip_data::Dataset;
 use deepskip_models::LayerSelection;
 use deepskip_report::schema::RunState;
 use deepskip_spectra::{ManyLayers, Tolerance};
@@ -36,29 +35,25 @@ pub fn train(
     Ok(outcome.status.state)
 }
 
-/// Analyses the trained network in `run_dir` on `samples` fixed training images (the analysis
-/// glue's seed): every layer's hidden-representation and weight condition numbers and
-/// statistics, written to `<run>/analysis/`.
+/// Analyses the trained network in `run_dir` on `samples` (fixed images of the run's data
+/// set): every layer's hidden-representation and weight condition numbers and statistics,
+/// written to `<run>/analysis/`.
 pub fn analyze(
     run_dir: &Path,
-    samples: usize,
-    dataset: &Dataset,
+    samples: analysis::AnalysisSamples,
     device: tch::Device,
     tolerance: Tolerance,
     view: analysis::RepresentationView,
 ) -> anyhow::Result<()> {
     let trained = deepskip_train::load_trained(run_dir, device)
         .with_context(|| format!("loading the trained model of {}", run_dir.display()))?;
-    let samples = Arc::new(analysis::fixed_sample(
-        &dataset.train,
-        samples,
-        analysis::ANALYSIS_SEED,
-    ));
+    let normalization = samples.normalization;
+    let samples = Arc::new(samples.images);
     let summary = analysis::analyse_run(
         run_dir,
         &trained.network,
         Arc::clone(&samples),
-        &dataset.normalization,
+        &normalization,
         analysis::ForwardPass {
             device,
             chunk: samples.len(),
