@@ -5,6 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::legend::legend_entry;
 use super::palette::log_axis_number;
 use super::render::{DrawResult, Plot};
 use crate::paper_reference::dataset_label;
@@ -223,11 +224,6 @@ where
     let grey = RGBColor(90, 90, 90);
     let mut y = 40;
     for s in series {
-        area.draw(&PathElement::new(
-            [(4, y), (34, y)],
-            s.color.stroke_width(3),
-        ))?;
-        area.draw(&Text::new(s.label.clone(), (42, y - 9), ("sans-serif", 17)))?;
         let singular = s.singular_layers();
         let first = s
             .points
@@ -242,11 +238,7 @@ where
         } else {
             format!("never singular ({} layers)", s.points.len())
         };
-        area.draw(&Text::new(
-            detail,
-            (42, y + 11),
-            ("sans-serif", 14).into_font().color(&grey),
-        ))?;
+        legend_entry(area, y, s.color, &s.label, detail)?;
         let non_finite = s.count(Kappa::NonFinite);
         if non_finite > 0 {
             area.draw(&Text::new(

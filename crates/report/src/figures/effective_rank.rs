@@ -5,6 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::legend::legend_entry;
 use super::palette::log_axis_number;
 use super::render::{DrawResult, Plot};
 use crate::paper_reference::dataset_label;
@@ -137,14 +138,8 @@ fn draw_legend<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let grey = RGBColor(90, 90, 90);
     let mut y = 40;
     for s in series {
-        area.draw(&PathElement::new(
-            [(4, y), (34, y)],
-            s.color.stroke_width(3),
-        ))?;
-        area.draw(&Text::new(s.label.clone(), (42, y - 9), ("sans-serif", 17)))?;
         let median = {
             let mut v: Vec<f64> = s.points.iter().map(|p| p.1).collect();
             v.sort_by(f64::total_cmp);
@@ -154,11 +149,7 @@ where
             Some(m) => format!("median {m:.1} over {} layers", s.points.len()),
             None => "no effective rank".to_string(),
         };
-        area.draw(&Text::new(
-            detail,
-            (42, y + 11),
-            ("sans-serif", 14).into_font().color(&grey),
-        ))?;
+        legend_entry(area, y, s.color, &s.label, detail)?;
         y += 58;
     }
     if let Some(n) = full_rank {

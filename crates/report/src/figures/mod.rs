@@ -4,6 +4,7 @@ mod condition;
 mod effective_rank;
 mod font;
 mod histograms;
+mod legend;
 mod palette;
 mod render;
 mod run_figures;
