@@ -1,9 +1,14 @@
 //! `deepskip reproduce --imagenet <dir>` on a generated ImageNet-layout fixture (four classes
 //! of small JPEGs), toy profile on the CPU: Table IV's three runs are trained (50 layers at
-//! 32x32 crops, one step per epoch) and land in summary.json with top-1 and top-5 accuracy.
+//! 32x32 crops, one step per epoch) and land in summary.json with top-1 and top-5 accuracy;
+//! each is analysed on the fixed sample of the validation images (hidden representations,
+//! weights, spectra and figures), and `deepskip analyze --imagenet` analyses one again.
 
+use deepskip_report::results::read_condition_csv;
 use deepskip_runs::schema::{EpochMetrics, RunState, RunSummary};
+use deepskip_spectra::{LayerOutcome, RunSpectra};
 use std::fs;
+use std::path::Path;
 use std::process::Command;
 
 mod support;
@@ -65,6 +70,65 @@ fn toy_reproduction_trains_table_iv_on_imagenet_folders() {
             Some(1.0),
             "four classes are always in the top 5"
         );
+        // The whole validation split (4 images, fewer than the profile's 16) is the sample.
+        assert_analysed(&run_dir, 4);
     }
     assert!(out.join("table_4.csv").is_file());
+    let html = fs::read_to_string(out.join("report.html")).expect("report");
+    assert!(
+        html.contains("condition_hidden_imagenet"),
+        "ImageNet figures in the report"
+    );
+
+    let resnet = out.join("runs/imagenet/resnet-50-s0");
+    let analyze = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_deepskip"))
+            .args(["analyze", "--device", "cpu", "--samples", "3", "--run"])
+            .arg(&resnet)
+            .args(extra)
+            .output()
+            .expect("the deepskip binary runs")
+    };
+    let missing = analyze(&[]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("pass --imagenet <dir>"));
+    let again = analyze(&["--imagenet", root.to_str().expect("UTF-8 path")]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_analysed(&resnet, 3);
+}
+
+/// `run_dir/analysis` holds every layer's row and spectrum for `samples` samples, and figures.
+fn assert_analysed(run_dir: &Path, samples: usize) {
+    let analysis = run_dir.join("analysis");
+    let hidden = read_condition_csv(&analysis.join("hidden_condition.csv")).expect("hidden table");
+    let weights = read_condition_csv(&analysis.join("weight_condition.csv")).expect("weights");
+    assert_eq!(
+        (hidden.len(), weights.len()),
+        (50, 50),
+        "{}",
+        run_dir.display()
+    );
+    for row in &hidden {
+        assert!(
+            row.shape.starts_with(&format!("{samples}x")),
+            "{}: {}",
+            row.name,
+            row.shape
+        );
+    }
+    assert!(weights.iter().all(|r| r.kappa >= 1.0), "{weights:?}");
+    let spectra = RunSpectra::read(&analysis.join("spectra.safetensors")).expect("spectra");
+    assert_eq!(spectra.hidden.len(), 50);
+    let LayerOutcome::Analysed(stem) = &spectra.hidden[0].outcome else {
+        panic!("the stem of {} has no spectrum", run_dir.display());
+    };
+    assert_eq!(stem.raw.len(), samples);
+    let figures = fs::read_dir(analysis.join("figures"))
+        .expect("figures")
+        .count();
+    assert_eq!(figures, 3, "kappa, effective rank and heat map");
 }

@@ -36,6 +36,9 @@ pub enum ReportError {
     /// The results directory has no `summary.json`.
     #[error("{path}: no summary.json here; pass the directory `deepskip reproduce` wrote (results/<profile>/)")]
     MissingSummary { path: PathBuf },
+    /// A run's stored spectra could not be read or turned into table rows.
+    #[error(transparent)]
+    Spectra(#[from] deepskip_spectra::SpectraError),
     /// plotters failed to draw a figure.
     #[error("figure {figure}: drawing failed: {message}")]
     Plot { figure: String, message: String },

@@ -1,6 +1,7 @@
 //! "What this shows": short statements per data set computed from the numbers, so that the
 //! report's prose can never disagree with its tables and figures.
 
+use crate::like_for_like::resnext_vs_resnet;
 use crate::paper_reference::{chance_accuracy, dataset_label, model_label, paper_table};
 use crate::results::{Results, RunResult};
 use crate::tables::SeedSpread;
@@ -194,7 +195,7 @@ pub fn dataset_findings(results: &Results, dataset: &str) -> Vec<String> {
     }
     let chance = chance_accuracy(dataset);
     let mut out = Vec::new();
-    let mut medians = Vec::new();
+    let mut analysed: Vec<(&str, &RunResult)> = Vec::new();
     let mut not_run = NotRun::default();
     for model in &models {
         let mine: Vec<&RunResult> = runs
@@ -213,12 +214,10 @@ pub fn dataset_findings(results: &Results, dataset: &str) -> Vec<String> {
             if !run.metrics.is_empty() {
                 out.push(training_overflow_sentence(model, run));
             }
-            if s.singular == 0 {
-                medians.extend(s.median_finite_kappa.map(|k| (model.to_string(), k)));
-            }
+            analysed.push((model, run));
         }
     }
-    out.extend(conditioning_comparison(&medians));
+    out.extend(conditioning_comparison(&analysed));
     out.extend(not_run.sentences(dataset));
     if out.is_empty() {
         out.push(format!(
@@ -272,25 +271,19 @@ fn join_names(names: &[String]) -> String {
     }
 }
 
-/// The paper links ResNeXt's better test accuracy to better-conditioned representations.
-fn conditioning_comparison(medians: &[(String, f64)]) -> Option<String> {
+/// The paper links ResNeXt's better test accuracy to better-conditioned representations:
+/// compared on like-for-like layers (see [`crate::like_for_like`]).
+fn conditioning_comparison(analysed: &[(&str, &RunResult)]) -> Vec<String> {
     let find = |family: &str| {
-        medians
+        analysed
             .iter()
             .find(|(m, _)| m.to_ascii_lowercase().starts_with(family))
+            .map(|(m, run)| (*m, run.hidden_condition.as_slice()))
     };
-    let (resnet, k_resnet) = find("resnet-")?;
-    let (resnext, k_resnext) = find("resnext")?;
-    let verdict = if k_resnext < k_resnet {
-        "better conditioned, as the paper reports"
-    } else {
-        "not better conditioned, unlike the paper's finding"
-    };
-    Some(format!(
-        "{}'s representations are {verdict} than {}'s (median κ {k_resnext:.3e} vs {k_resnet:.3e}).",
-        model_label(resnext),
-        model_label(resnet)
-    ))
+    match (find("resnext"), find("resnet-")) {
+        (Some(resnext), Some(resnet)) => resnext_vs_resnet(resnext, resnet),
+        _ => Vec::new(),
+    }
 }
 
 #[cfg(test)]

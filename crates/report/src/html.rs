@@ -67,7 +67,7 @@ td.far { color: #b00020; font-weight: bold; }
 .notrun { color: #8a5a00; font-weight: bold; }
 .protocol { color: #444; font-size: 0.92em; }
 figure { margin: 1.2em 0 2em; }
-figure svg { max-width: 100%; height: auto; border: 1px solid #eee; }
+figure svg, figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { color: #444; font-size: 0.92em; margin-top: 0.3em; }
 nav a { margin-right: 1em; }
 code { background: #f3f3f3; padding: 0 0.25em; border-radius: 3px; }
@@ -189,12 +189,22 @@ const PAPER_PROTOCOL: &str = "The paper: SGD with momentum 0.9, weight decay 1e-
     weights unfolded to out × (in·kh·kw).";
 
 fn figure_html(figure: &Figure) -> String {
-    // The SVG is inlined as is: plotters writes plain shapes and text, no scripts.
-    let svg = figure
-        .svg
-        .trim_start()
-        .trim_start_matches(|c| c != '<')
-        .to_string();
+    // The SVG is inlined as is: plotters writes plain shapes and text, no scripts. A heat map
+    // has thousands of cells, so its PNG is embedded instead (a tenth of the size).
+    let svg = if figure.kind == FigureKind::SpectrumHeatMap {
+        use base64::Engine;
+        format!(
+            "<img alt=\"{}\" src=\"data:image/png;base64,{}\">",
+            escape(&figure.name),
+            base64::engine::general_purpose::STANDARD.encode(&figure.png)
+        )
+    } else {
+        figure
+            .svg
+            .trim_start()
+            .trim_start_matches(|c| c != '<')
+            .to_string()
+    };
     format!(
         "<figure id=\"fig-{}\">\n{svg}\n<figcaption>{}</figcaption>\n</figure>\n",
         escape(&figure.name),
@@ -208,6 +218,8 @@ fn kind_heading(kind: FigureKind) -> &'static str {
         FigureKind::Histograms => "Activations and weights",
         FigureKind::WeightCondition => "Weight condition numbers",
         FigureKind::HiddenCondition => "Hidden-representation condition numbers",
+        FigureKind::EffectiveRank => "Effective rank of the hidden representations",
+        FigureKind::SpectrumHeatMap => "Hidden-representation spectra",
     }
 }
 

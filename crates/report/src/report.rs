@@ -7,7 +7,8 @@ use crate::findings::dataset_findings;
 use crate::html::ReportPage;
 use crate::results::Results;
 use crate::tables::{build_tables, tables_markdown};
-use crate::{ProfileDescription, ReportError};
+use crate::{write_run_figures, ProfileDescription, ReportError};
+use deepskip_runs::ResultsLayout;
 use deepskip_runs::write_atomic;
 
 /// The files [`write_report`] wrote.
@@ -30,6 +31,7 @@ pub fn write_report(
 ) -> Result<ReportFiles, ReportError> {
     let results = Results::load(results_dir)?;
     let tables = build_tables(&results);
+    let mut figure_files = Vec::new();
 
     let tables_md = results_dir.join("tables.md");
     write_atomic(&tables_md, tables_markdown(&tables, profile).as_bytes())?;
@@ -44,9 +46,18 @@ pub fn write_report(
         table_csvs.push(path);
     }
 
+    for run in &results.runs {
+        if let Some(rel) = &run.summary.run_dir {
+            let layout = ResultsLayout::new(results_dir).run(rel);
+            figure_files.extend(write_run_figures(
+                &layout,
+                &run.summary.model,
+                &run.summary.dataset,
+            )?);
+        }
+    }
     let figures = build_figures(&results)?;
     let figure_dir = results_dir.join("figures");
-    let mut figure_files = Vec::new();
     for figure in &figures {
         let svg = figure_dir.join(format!("{}.svg", figure.name));
         write_atomic(&svg, figure.svg.as_bytes())?;

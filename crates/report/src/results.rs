@@ -10,6 +10,7 @@ use crate::ReportError;
 use deepskip_runs::schema::{EpochMetrics, RunSummary};
 use deepskip_runs::{parse_metrics, ResultsLayout, RunLayout};
 use deepskip_spectra::records::{LayerConditionRow, LayerStatsFile};
+use deepskip_spectra::{LayerSpectrum, RunSpectra};
 
 /// Everything the report knows about one run.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +24,9 @@ pub struct RunResult {
     pub weight_condition: Vec<LayerConditionRow>,
     /// Activation and weight statistics; `None` when not analysed.
     pub layer_stats: Option<LayerStatsFile>,
+    /// The hidden representations' full spectra (`analysis/spectra.safetensors`); empty when
+    /// the run was not analysed or was analysed before spectra were stored.
+    pub hidden_spectra: Vec<LayerSpectrum>,
 }
 
 /// A results directory as `deepskip reproduce` writes it.
@@ -103,7 +107,14 @@ fn load_run(results_dir: &Path, summary: RunSummary) -> Result<RunResult, Report
     } else {
         None
     };
+    let spectra_path = analysis.join("spectra.safetensors");
+    let hidden_spectra = if spectra_path.is_file() {
+        RunSpectra::read(&spectra_path)?.hidden
+    } else {
+        Vec::new()
+    };
     Ok(RunResult {
+        hidden_spectra,
         metrics: read_metrics(&run.metrics())?,
         hidden_condition: read_condition_csv(&run.hidden_condition())?,
         weight_condition: read_condition_csv(&run.weight_condition())?,

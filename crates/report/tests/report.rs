@@ -90,8 +90,9 @@ fn svg_figures_have_the_series_and_mark_infinity() {
         .iter()
         .filter(|p| p.extension().is_some_and(|e| e == "svg"))
         .collect();
-    // Per data set: training, 3 histogram figures, weight and hidden condition.
-    assert_eq!(svgs.len(), 12);
+    // Per data set: training, 3 histogram figures, weight and hidden condition, effective
+    // rank, and a spectrum heat map per model.
+    assert_eq!(svgs.len(), 20);
     for path in &svgs {
         let svg = read(path);
         assert!(svg.trim_start().starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
@@ -128,7 +129,7 @@ fn png_figures_decode_and_are_drawn() {
         .iter()
         .filter(|p| p.extension().is_some_and(|e| e == "png"))
         .collect();
-    assert_eq!(pngs.len(), 12);
+    assert_eq!(pngs.len(), 20);
     for path in pngs {
         let image = image::open(path).unwrap().to_rgb8();
         assert!(image.width() >= 800 && image.height() >= 400);
@@ -142,7 +143,12 @@ fn html_is_self_contained_and_explains_the_numbers() {
     let w = written();
     let html = read(&w.files.html);
     assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
-    assert_eq!(html.matches("<svg").count(), 12, "every figure inline");
+    assert_eq!(html.matches("<svg").count(), 14, "every figure inline");
+    assert_eq!(
+        html.matches("<img alt=\"spectrum_hidden_").count(),
+        6,
+        "heat maps inline as PNG"
+    );
     assert!(!html.contains("src=\"http"), "no external resources");
     for needle in [
         "Profile <b>quick</b>",
@@ -153,9 +159,75 @@ fn html_is_self_contained_and_explains_the_numbers() {
         "ResNet-164&#39;s hidden representation is never singular",
         "within 1.6 points of chance",
         "ResNeXt-164&#39;s representations are better conditioned",
+        "Like for like (block outputs of the same width D = 4096: ResNeXt-164&#39;s stage 3, \
+         18 layers; ResNet-164&#39;s stage 1, 27 layers)",
     ] {
         assert!(html.contains(needle), "report.html lacks {needle:?}");
     }
+}
+
+#[test]
+fn non_finite_layers_have_their_own_marker_and_legend() {
+    let w = written();
+    let hidden = |dataset: &str| {
+        read(
+            &w.dir
+                .path()
+                .join(format!("figures/condition_hidden_{dataset}.svg")),
+        )
+    };
+    // CIFAR-10's PlainNet has NaN/inf layers 160-163; MNIST's none.
+    assert!(hidden("cifar10").contains("NaN/inf values"));
+    assert!(!hidden("mnist").contains("NaN/inf values"));
+    assert!(hidden("cifar10").contains("(4 of them NaN/inf)"));
+    let ranks = read(
+        &w.dir
+            .path()
+            .join("figures/effective_rank_hidden_cifar10.svg"),
+    );
+    for label in [
+        "PlainNet-164",
+        "ResNet-164",
+        "ResNeXt-164",
+        "min(N, D) = 64",
+        "NaN/inf values",
+    ] {
+        assert!(
+            ranks.contains(label),
+            "effective rank figure lacks {label:?}"
+        );
+    }
+}
+
+/// Pixels of `png` equal to `colour`.
+fn pixels_of(png: &Path, colour: [u8; 3]) -> usize {
+    let image = image::open(png).unwrap().to_rgb8();
+    image.pixels().filter(|p| p.0 == colour).count()
+}
+
+#[test]
+fn spectrum_heat_maps_show_zeros_and_missing_layers_where_the_spectra_have_them() {
+    let w = written();
+    let png = |model: &str| {
+        w.dir
+            .path()
+            .join(format!("figures/spectrum_hidden_cifar10_{model}.png"))
+    };
+    // PlainNet: 44 of 64 values exactly zero from layer 83 on (black), four layers without a
+    // spectrum (grey columns); ResNet: neither.
+    // (Each legend has one swatch of both colours.)
+    let (black, grey) = ([0, 0, 0], [205, 205, 205]);
+    let plain = png("plainnet-164");
+    let resnet = png("resnet-164");
+    assert!(pixels_of(&plain, black) > pixels_of(&resnet, black) + 20_000);
+    assert!(pixels_of(&plain, grey) > pixels_of(&resnet, grey) + 2_000);
+    assert!(pixels_of(&resnet, grey) < 1_000);
+    // The colour scale is used: many distinct colours.
+    let image = image::open(resnet).unwrap().to_rgb8();
+    let mut colours: Vec<[u8; 3]> = image.pixels().map(|p| p.0).collect();
+    colours.sort_unstable();
+    colours.dedup();
+    assert!(colours.len() > 60, "{} colours", colours.len());
 }
 
 #[test]

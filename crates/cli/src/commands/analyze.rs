@@ -1,6 +1,11 @@
 //! `deepskip analyze`: condition numbers and statistics of a trained run's hidden
 //! representations and weights.
 
+use deepskip_study::analysis::{
+    analyse_hidden, analyse_run, fixed_sample, imagenet_validation_sample, parse_layer_selection,
+    rethreshold, write_csv, AnalysisSamples, BnStatistics, ForwardPass, RepresentationView,
+    ANALYSIS_SEED,
+};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use deepskip_data::{DataSource, DatasetName};
@@ -86,9 +91,55 @@ pub struct AnalyzeArgs {
     /// every mode unfolding, the HOSVD view, in hidden_modes.csv).
     #[arg(long, value_enum, default_value_t = RepresentationView::Flattened)]
     pub view: RepresentationView,
+    /// The ImageNet-2012 root (train/ and val/ class folders), for a run trained on ImageNet:
+    /// its samples are a fixed-seed sample of val/, centre-cropped as for evaluation
+    /// (--split does not apply).
+    #[arg(long)]
+    pub imagenet: Option<PathBuf>,
 }
 
 impl AnalyzeArgs {
+    fn is_imagenet(config: &deepskip_train::TrainConfig) -> bool {
+        config.dataset == crate::reproduction::imagenet::DATASET
+    }
+
+    fn split_name(&self, config: &deepskip_train::TrainConfig) -> String {
+        if Self::is_imagenet(config) {
+            "ImageNet validation".into()
+        } else {
+            format!("{:?}", self.split)
+        }
+    }
+
+    /// The fixed samples of the run's data set: of the chosen split, or ImageNet's val/.
+    fn analysis_samples(
+        &self,
+        config: &deepskip_train::TrainConfig,
+    ) -> anyhow::Result<AnalysisSamples> {
+        if Self::is_imagenet(config) {
+            let root = self.imagenet.as_deref().with_context(|| {
+                format!(
+                    "{} was trained on ImageNet: pass --imagenet <dir> (the folder with train/ \
+                     and val/)",
+                    self.run.display()
+                )
+            })?;
+            let size = config.image_size.unwrap_or(deepskip_train::IMAGENET_SIZE);
+            return imagenet_validation_sample(root, self.samples, size, ANALYSIS_SEED);
+        }
+        let name = DatasetName::from_str(&config.dataset)?;
+        let dataset = deepskip_data::load(&name, &DataSource::from_env(self.data_dir.clone()))
+            .with_context(|| format!("loading data set {name} for {}", self.run.display()))?;
+        let split = match self.split {
+            Split::Train => &dataset.train,
+            Split::Test => &dataset.test,
+        };
+        Ok(AnalysisSamples {
+            images: fixed_sample(split, self.samples, ANALYSIS_SEED),
+            normalization: dataset.normalization,
+        })
+    }
+
     pub fn run(self) -> anyhow::Result<ExitCode> {
         if self.from_spectra {
             let summary = rethreshold(&self.run, self.tolerance)?;
@@ -101,6 +152,9 @@ impl AnalyzeArgs {
                 self.tolerance,
                 summary.dir.display()
             );
+            // The figures' rank line follows the tolerance.
+            let config = deepskip_train::RunDir::new(&self.run).read_config()?;
+            draw_figures(&self.run, &config.model, &config.dataset)?;
             return Ok(ExitCode::SUCCESS);
         }
         anyhow::ensure!(self.samples > 0, "--samples must be at least 1");
@@ -110,28 +164,21 @@ impl AnalyzeArgs {
             .with_context(|| format!("loading the trained model of {}", self.run.display()))?;
         let selection = parse_layer_selection(&self.layers)?;
         selection.validate(trained.network.layers().len())?;
-        let name = DatasetName::from_str(&trained.config.dataset)?;
-        let dataset = deepskip_data::load(&name, &DataSource::from_env(self.data_dir.clone()))
-            .with_context(|| format!("loading data set {name} for {}", self.run.display()))?;
-        let split = match self.split {
-            Split::Train => &dataset.train,
-            Split::Test => &dataset.test,
-        };
-        let samples = Arc::new(fixed_sample(
-            split,
-            self.samples,
-            deepskip_study::analysis::ANALYSIS_SEED,
-        ));
+        let AnalysisSamples {
+            images,
+            normalization,
+        } = self.analysis_samples(&trained.config)?;
+        let samples = Arc::new(images);
         let many = match self.threads {
             Some(n) => ManyLayers::new().threads(n),
             None => ManyLayers::new(),
         };
         eprintln!(
-            "analysing {} ({} layers) on {} {:?} samples, {} layer(s) at a time",
+            "analysing {} ({} layers) on {} {} samples, {} layer(s) at a time",
             self.run.display(),
             trained.network.layers().len(),
             samples.len(),
-            self.split,
+            self.split_name(&trained.config),
             many.thread_count()
         );
         let precision = self.precision.unwrap_or(trained.config.precision);
@@ -146,7 +193,7 @@ impl AnalyzeArgs {
             &self.run,
             &trained.network,
             Arc::clone(&samples),
-            &dataset.normalization,
+            &normalization,
             pass,
             &selection,
             &many,
@@ -156,6 +203,7 @@ impl AnalyzeArgs {
         for warning in &summary.warnings {
             eprintln!("warning: {warning}");
         }
+        draw_figures(&self.run, &trained.config.model, &trained.config.dataset)?;
         eprintln!(
             "{} hidden representations analysed in {precision} ({} singular under {}, {} \
              numerically dead by BN overflow), {} weights; wrote {}",
@@ -175,7 +223,7 @@ impl AnalyzeArgs {
             let hidden = analyse_hidden(
                 &trained.network,
                 samples,
-                &dataset.normalization,
+                &normalization,
                 ForwardPass {
                     precision: other,
                     ..pass
@@ -195,4 +243,16 @@ impl AnalyzeArgs {
         }
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// `<run>/analysis/figures/*.png`, drawn by the report crate from the files just written.
+fn draw_figures(run: &std::path::Path, model: &str, dataset: &str) -> anyhow::Result<()> {
+    let layout = deepskip_runs::RunLayout::new(run);
+    let written = deepskip_report::write_run_figures(&layout, model, dataset)?;
+    eprintln!(
+        "drew {} figures in {}",
+        written.len(),
+        layout.analysis_dir().join("figures").display()
+    );
+    Ok(())
 }

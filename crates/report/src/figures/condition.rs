@@ -5,21 +5,66 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::legend::legend_entry;
 use super::palette::log_axis_number;
 use super::render::{DrawResult, Plot};
 use crate::paper_reference::dataset_label;
+use crate::schema::{LayerConditionRow, LayerStatus};
 
-/// One model's condition numbers, `(layer, kappa)`; kappa may be `inf`.
+/// One layer's condition number as drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Kappa {
+    Finite(f64),
+    /// Rank-deficient: κ = ∞ (a cross on the ∞ row).
+    Infinite,
+    /// NaN/inf values, no singular values at all: drawn on the ∞ row as the paper draws
+    /// missing points, with its own marker (a triangle).
+    NonFinite,
+}
+
+impl Kappa {
+    /// The point of a table row: non-finite layers apart from rank-deficient ones.
+    pub fn of(row: &LayerConditionRow) -> Self {
+        if row.status == Some(LayerStatus::NonFinite) {
+            Kappa::NonFinite
+        } else if row.kappa.is_infinite() {
+            Kappa::Infinite
+        } else {
+            Kappa::Finite(row.kappa)
+        }
+    }
+
+    /// A finite, positive kappa stays; anything else (0, NaN) cannot sit on a log axis.
+    fn filter_positive(self) -> Self {
+        match self {
+            Kappa::Finite(k) if !(k.is_finite() && k > 0.0) => Kappa::NonFinite,
+            other => other,
+        }
+    }
+
+    fn on_infinity_row(self) -> bool {
+        !matches!(self, Kappa::Finite(_))
+    }
+}
+
+/// One model's condition numbers, `(layer, kappa)`.
 #[derive(Debug, Clone)]
 pub(crate) struct ConditionSeries {
     pub label: String,
     pub color: RGBColor,
-    pub points: Vec<(usize, f64)>,
+    pub points: Vec<(usize, Kappa)>,
 }
 
 impl ConditionSeries {
     fn singular_layers(&self) -> usize {
-        self.points.iter().filter(|(_, k)| k.is_infinite()).count()
+        self.points
+            .iter()
+            .filter(|(_, k)| k.on_infinity_row())
+            .count()
+    }
+
+    fn count(&self, kind: Kappa) -> usize {
+        self.points.iter().filter(|(_, k)| *k == kind).count()
     }
 }
 
@@ -50,7 +95,10 @@ fn y_range(series: &[ConditionSeries]) -> YRange {
     let finite = series
         .iter()
         .flat_map(|s| s.points.iter().map(|p| p.1))
-        .filter(|k| k.is_finite() && *k > 0.0);
+        .filter_map(|k| match k.filter_positive() {
+            Kappa::Finite(k) => Some(k),
+            _ => None,
+        });
     let (lo, hi) = finite.fold((f64::INFINITY, 0.0f64), |(lo, hi), k| {
         (lo.min(k), hi.max(k))
     });
@@ -176,13 +224,12 @@ where
     let grey = RGBColor(90, 90, 90);
     let mut y = 40;
     for s in series {
-        area.draw(&PathElement::new(
-            [(4, y), (34, y)],
-            s.color.stroke_width(3),
-        ))?;
-        area.draw(&Text::new(s.label.clone(), (42, y - 9), ("sans-serif", 17)))?;
         let singular = s.singular_layers();
-        let first = s.points.iter().find(|(_, k)| k.is_infinite()).map(|p| p.0);
+        let first = s
+            .points
+            .iter()
+            .find(|(_, k)| k.on_infinity_row())
+            .map(|p| p.0);
         let detail = if let (true, Some(first)) = (singular > 0, first) {
             format!(
                 "singular at {singular}/{} layers, first {first}",
@@ -191,11 +238,16 @@ where
         } else {
             format!("never singular ({} layers)", s.points.len())
         };
-        area.draw(&Text::new(
-            detail,
-            (42, y + 11),
-            ("sans-serif", 14).into_font().color(&grey),
-        ))?;
+        legend_entry(area, y, s.color, &s.label, detail)?;
+        let non_finite = s.count(Kappa::NonFinite);
+        if non_finite > 0 {
+            area.draw(&Text::new(
+                format!("({non_finite} of them NaN/inf)"),
+                (42, y + 28),
+                ("sans-serif", 14).into_font().color(&grey),
+            ))?;
+            y += 17;
+        }
         y += 58;
     }
     if let Some(matrix) = infinity_row {
@@ -210,6 +262,20 @@ where
             (42, y + 9),
             ("sans-serif", 15),
         ))?;
+        if series.iter().any(|s| s.count(Kappa::NonFinite) > 0) {
+            y += 46;
+            area.draw(&non_finite_marker((19, y), BLACK))?;
+            area.draw(&Text::new(
+                "NaN/inf values (no",
+                (42, y - 9),
+                ("sans-serif", 15),
+            ))?;
+            area.draw(&Text::new(
+                "spectrum): singular",
+                (42, y + 9),
+                ("sans-serif", 15),
+            ))?;
+        }
     }
     Ok(())
 }
@@ -245,19 +311,31 @@ where
             series
                 .points
                 .iter()
-                .filter(|(_, k)| k.is_infinite())
+                .filter(|(_, k)| *k == Kappa::Infinite)
                 .map(|(layer, _)| Cross::new((*layer as f64, row), 4, color.stroke_width(2))),
+        )?;
+        chart.draw_series(
+            series
+                .points
+                .iter()
+                .filter(|(_, k)| *k == Kappa::NonFinite)
+                .map(|(layer, _)| non_finite_marker((*layer as f64, row), color)),
         )?;
     }
     Ok(())
 }
 
+/// A triangle pointing up: a layer without singular values (NaN/inf values).
+fn non_finite_marker<C>(at: C, color: RGBColor) -> TriangleMarker<C, i32> {
+    TriangleMarker::new(at, 6, color.stroke_width(2))
+}
+
 /// Consecutive finite, positive points; an infinite or missing value breaks the line.
-fn finite_stretches(points: &[(usize, f64)]) -> Vec<Vec<(f64, f64)>> {
+fn finite_stretches(points: &[(usize, Kappa)]) -> Vec<Vec<(f64, f64)>> {
     let mut stretches = Vec::new();
     let mut current = Vec::new();
     for &(layer, kappa) in points {
-        if kappa.is_finite() && kappa > 0.0 {
+        if let Kappa::Finite(kappa) = kappa.filter_positive() {
             current.push((layer as f64, kappa));
         } else if !current.is_empty() {
             stretches.push(std::mem::take(&mut current));
@@ -274,11 +352,48 @@ mod tests {
     use super::*;
 
     fn series(points: Vec<(usize, f64)>) -> ConditionSeries {
+        let kappa = |k: f64| {
+            if k.is_infinite() {
+                Kappa::Infinite
+            } else {
+                Kappa::Finite(k)
+            }
+        };
         ConditionSeries {
             label: "m".into(),
             color: RGBColor(0, 0, 0),
-            points,
+            points: points.into_iter().map(|(l, k)| (l, kappa(k))).collect(),
         }
+    }
+
+    #[test]
+    fn non_finite_layers_are_told_apart_from_rank_deficient_ones() {
+        let row = |kappa: f64, status| LayerConditionRow {
+            kappa,
+            status: Some(status),
+            ..LayerConditionRow::default()
+        };
+        assert_eq!(
+            Kappa::of(&row(f64::NAN, LayerStatus::NonFinite)),
+            Kappa::NonFinite
+        );
+        assert_eq!(
+            Kappa::of(&row(f64::INFINITY, LayerStatus::RankDeficient)),
+            Kappa::Infinite
+        );
+        assert_eq!(
+            Kappa::of(&row(7.0, LayerStatus::FullRank)),
+            Kappa::Finite(7.0)
+        );
+        let mut s = series(vec![(1, 3.0), (2, f64::INFINITY)]);
+        s.points.push((3, Kappa::NonFinite));
+        assert_eq!((s.singular_layers(), s.count(Kappa::NonFinite)), (2, 1));
+        // A non-finite layer alone still needs the ∞ row.
+        let only = series(vec![(1, 3.0)]);
+        let mut with = only.clone();
+        with.points.push((2, Kappa::NonFinite));
+        assert!(y_range(&[only]).infinity_row.is_none());
+        assert!(y_range(&[with]).infinity_row.is_some());
     }
 
     #[test]
@@ -293,7 +408,9 @@ mod tests {
 
     #[test]
     fn stretches_break_at_infinity() {
-        let s = finite_stretches(&[(1, 2.0), (2, f64::INFINITY), (3, 4.0), (4, 5.0)]);
+        let s = finite_stretches(
+            &series(vec![(1, 2.0), (2, f64::INFINITY), (3, 4.0), (4, 5.0)]).points,
+        );
         assert_eq!(s, vec![vec![(1.0, 2.0)], vec![(3.0, 4.0), (4.0, 5.0)]]);
     }
 }

@@ -1,26 +1,31 @@
 //! The figures of the report, one file per figure kind; each is drawn as SVG and PNG.
 
 mod condition;
+mod effective_rank;
 mod font;
 mod histograms;
+mod legend;
 mod palette;
 mod render;
+mod run_figures;
+mod spectrum;
 mod training;
 
 pub use condition::INFINITY_LABEL;
 pub use render::{Figure, FigureKind};
+pub use run_figures::run_figures;
 
 use crate::paper_reference::{chance_accuracy, dataset_label, model_label};
 use crate::results::{Results, RunResult};
 use crate::ReportError;
-use condition::{ConditionOf, ConditionPlot, ConditionSeries};
+use condition::{ConditionOf, ConditionPlot, ConditionSeries, Kappa};
 use histograms::HistogramPlot;
 use palette::{model_color, run_label};
 use render::render;
 use training::{TrainingPlot, TrainingSeries};
 
 /// The run that stands for a model in per-layer figures: its lowest seed with data.
-fn representative<'a>(
+pub(crate) fn representative<'a>(
     runs: &[&'a RunResult],
     has_data: impl Fn(&RunResult) -> bool,
 ) -> Vec<&'a RunResult> {
@@ -96,17 +101,10 @@ fn condition_figure(
             label: model_label(&r.summary.model),
             color: model_color(&r.summary.model, i),
             // A layer with NaN/inf values has no kappa; like the paper (missing = infinite) it
-            // is drawn on the ∞ row.
+            // is drawn on the ∞ row, with its own marker.
             points: rows(r)
                 .iter()
-                .map(|row| {
-                    let kappa = if row.is_singular() {
-                        f64::INFINITY
-                    } else {
-                        row.kappa
-                    };
-                    (row.layer, kappa)
-                })
+                .map(|row| (row.layer, Kappa::of(row)))
                 .collect(),
         })
         .collect();
@@ -121,7 +119,8 @@ fn condition_figure(
             format!(
                 "Condition number of each layer's hidden representation on {} (paper Fig. 13); \
                  crosses on the top row marked “{INFINITY_LABEL}” are layers whose \
-                 representation is numerically rank-deficient (κ = ∞), which the paper leaves out.",
+                 representation is numerically rank-deficient (κ = ∞), triangles layers with \
+                 NaN/inf values (no spectrum; the paper leaves both out).",
                 dataset_label(dataset)
             ),
         ),
@@ -164,7 +163,7 @@ fn histogram_figures(dataset: &str, runs: &[&RunResult]) -> Result<Vec<Figure>, 
 }
 
 /// Every figure for every data set of the results, in report order: per data set, training,
-/// histograms, weight condition, hidden condition.
+/// histograms, weight condition, hidden condition, effective rank, spectrum heat maps.
 pub fn build_figures(results: &Results) -> Result<Vec<Figure>, ReportError> {
     let mut figures = Vec::new();
     for dataset in results.datasets() {
@@ -173,6 +172,8 @@ pub fn build_figures(results: &Results) -> Result<Vec<Figure>, ReportError> {
         figures.extend(histogram_figures(&dataset, &runs)?);
         figures.extend(condition_figure(&dataset, &runs, ConditionOf::Weights)?);
         figures.extend(condition_figure(&dataset, &runs, ConditionOf::Hidden)?);
+        figures.extend(run_figures::effective_rank_figure(&dataset, &runs)?);
+        figures.extend(run_figures::spectrum_figures(&dataset, &runs)?);
     }
     Ok(figures)
 }

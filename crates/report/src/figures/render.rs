@@ -31,6 +31,10 @@ pub enum FigureKind {
     WeightCondition,
     /// Hidden-representation condition number per layer (paper Fig. 13).
     HiddenCondition,
+    /// Effective rank of the hidden representations per layer (beyond the paper).
+    EffectiveRank,
+    /// One run's full hidden-representation spectra as a heat map (beyond the paper).
+    SpectrumHeatMap,
 }
 
 /// A rendered figure.

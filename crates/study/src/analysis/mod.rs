@@ -3,6 +3,7 @@
 //! shape (tch and spectra use different ndarray versions).
 
 mod hidden;
+mod imagenet_samples;
 mod layer_selection;
 mod layers;
 mod modes;
@@ -13,6 +14,7 @@ mod tensor_data;
 mod weights;
 
 pub use hidden::{analyse_hidden, BnStatistics, ForwardPass, HiddenAnalysis};
+pub use imagenet_samples::{imagenet_validation_sample, AnalysisSamples};
 pub use layer_selection::parse_layer_selection;
 pub use modes::RepresentationView;
 pub use output::{

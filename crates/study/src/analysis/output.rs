@@ -1,5 +1,5 @@
 //! `<run>/analysis/{hidden_condition.csv, weight_condition.csv, layer_stats.json,
-//! spectra.safetensors}`, each written to a temporary file and renamed into place.
+//! spectra.safetensors, figures/*.png}`, each written to a temporary file and renamed into place.
 
 use super::{analyse_hidden, analyse_weights, ForwardPass, RepresentationView};
 use anyhow::Context;

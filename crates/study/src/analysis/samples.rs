@@ -15,9 +15,7 @@ pub fn fixed_sample(set: &ImageSet, n: usize, seed: u64) -> ImageSet {
     if n >= set.len() {
         return set.clone();
     }
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut chosen = sample(&mut rng, set.len(), n).into_vec();
-    chosen.sort_unstable();
+    let chosen = sample_indices(set.len(), n, seed);
     let size = set.shape.size();
     let images = chosen
         .iter()
@@ -30,6 +28,18 @@ pub fn fixed_sample(set: &ImageSet, n: usize, seed: u64) -> ImageSet {
         shape: set.shape,
         num_classes: set.num_classes,
     }
+}
+
+/// `n` of the indices `0..len` drawn without replacement with `seed`, ascending (all of them
+/// when `n >= len`).
+pub fn sample_indices(len: usize, n: usize, seed: u64) -> Vec<usize> {
+    if n >= len {
+        return (0..len).collect();
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut chosen = sample(&mut rng, len, n).into_vec();
+    chosen.sort_unstable();
+    chosen
 }
 
 #[cfg(test)]

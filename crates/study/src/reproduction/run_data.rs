@@ -1,10 +1,11 @@
-//! The data one planned run trains on: an in-memory small-image data set from the cache, or
+//! The data one planned run trains on and is analysed with: an in-memory small-image data set from the cache, or
 //! the ImageNet folders given with `--imagenet` (streamed, so nothing is held per run).
 
 use super::data_cache::DataCache;
 use super::imagenet;
 use super::plan::PlannedRun;
 use super::train_config::train_config;
+use crate::analysis::{fixed_sample, imagenet_validation_sample, AnalysisSamples, ANALYSIS_SEED};
 use deepskip_data::{Dataset, DatasetName};
 use deepskip_train::{BatchSource, ImagenetFolders, SmallImages, TrainConfig};
 use std::path::Path;
@@ -49,12 +50,24 @@ impl<'a> RunData<'a> {
         })
     }
 
-    /// The in-memory data set whose fixed samples the analysis uses; `None` for ImageNet,
-    /// whose runs are not analysed (Table IV reports accuracy only).
-    pub fn analysable(&self) -> Option<&'a Dataset> {
-        match *self {
-            Self::Images(dataset) => Some(dataset),
-            Self::Imagenet(_) => None,
-        }
+    /// The fixed samples the analysis feeds the trained network of `config`: `n` training
+    /// images of a small-image set, or `n` centre-cropped validation images of ImageNet.
+    pub fn analysis_samples(
+        &self,
+        n: usize,
+        config: &TrainConfig,
+    ) -> anyhow::Result<AnalysisSamples> {
+        Ok(match *self {
+            Self::Images(dataset) => AnalysisSamples {
+                images: fixed_sample(&dataset.train, n, ANALYSIS_SEED),
+                normalization: dataset.normalization.clone(),
+            },
+            Self::Imagenet(root) => imagenet_validation_sample(
+                root,
+                n,
+                config.image_size.unwrap_or(deepskip_train::IMAGENET_SIZE),
+                ANALYSIS_SEED,
+            )?,
+        })
     }
 }

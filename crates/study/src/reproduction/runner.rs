@@ -285,23 +285,13 @@ fn execute(
                 device: name.clone(),
             });
         }
-        let Some(dataset) = data.analysable() else {
-            say(RunStep::NotAnalysable);
-            return Ok(RunOutcome::Completed {
-                state,
-                device: name.clone(),
-            });
-        };
         say(RunStep::Analysing);
-        match steps::analyze(
-            &run_dir,
-            run.recipe.analysis_samples,
-            dataset,
-            device,
-            ctx.tolerance,
-            ctx.view,
-            &say,
-        ) {
+        match data
+            .analysis_samples(run.recipe.analysis_samples, &config)
+            .and_then(|samples| {
+                steps::analyze(&run_dir, samples, device, ctx.tolerance, ctx.view, &say)
+            })
+        {
             Ok(()) => {
                 record.analyzed = true;
                 write_record(&run_dir, &record)?;

@@ -4,7 +4,6 @@
 use crate::analysis;
 use crate::RunStep;
 use anyhow::Context;
-use deepskip_data::Dataset;
 use deepskip_models::LayerSelection;
 use deepskip_runs::schema::RunState;
 use deepskip_spectra::{ManyLayers, Tolerance};
@@ -41,13 +40,12 @@ pub fn train(
     Ok(outcome.status.state)
 }
 
-/// Analyses the trained network in `run_dir` on `samples` fixed training images (the analysis
-/// glue's seed): every layer's hidden-representation and weight condition numbers and
-/// statistics, written to `<run>/analysis/`.
+/// Analyses the trained network in `run_dir` on `samples` (fixed images of the run's data
+/// set): every layer's hidden-representation and weight condition numbers and statistics,
+/// written to `<run>/analysis/`.
 pub fn analyze(
     run_dir: &Path,
-    samples: usize,
-    dataset: &Dataset,
+    samples: analysis::AnalysisSamples,
     device: tch::Device,
     tolerance: Tolerance,
     view: analysis::RepresentationView,
@@ -55,16 +53,13 @@ pub fn analyze(
 ) -> anyhow::Result<()> {
     let trained = deepskip_train::load_trained(run_dir, device)
         .with_context(|| format!("loading the trained model of {}", run_dir.display()))?;
-    let samples = Arc::new(analysis::fixed_sample(
-        &dataset.train,
-        samples,
-        analysis::ANALYSIS_SEED,
-    ));
+    let normalization = samples.normalization;
+    let samples = Arc::new(samples.images);
     let summary = analysis::analyse_run(
         run_dir,
         &trained.network,
         Arc::clone(&samples),
-        &dataset.normalization,
+        &normalization,
         analysis::ForwardPass {
             device,
             chunk: samples.len(),
