@@ -75,7 +75,7 @@ fn splitmix64(x: u64) -> u64 {
 
 /// Writes to a temporary name first, then renames (the workspace's atomic writer).
 fn write(path: &Path, matrix: &Array2<f32>) -> Result<()> {
-    deepskip_runs::write_with(path, |tmp| {
+    deepskip_atomic_write::write_with(path, |tmp| {
         ndarray_npy::write_npy(tmp, matrix).map_err(std::io::Error::other)
     })
     .with_context(|| format!("writing {}", path.display()))?;

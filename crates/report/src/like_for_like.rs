@@ -9,7 +9,7 @@
 //! out: medians are over the finite layers, the singular ones are counted beside them.
 
 use crate::paper_reference::model_label;
-use crate::schema::LayerConditionRow;
+use deepskip_spectra::records::LayerConditionRow;
 
 /// Where a tapped layer sits in its network (see docs/architectures.md, "Tap points").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

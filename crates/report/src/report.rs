@@ -8,8 +8,8 @@ use crate::html::ReportPage;
 use crate::results::Results;
 use crate::tables::{build_tables, tables_markdown};
 use crate::{write_run_figures, ProfileDescription, ReportError};
-use deepskip_runs::ResultsLayout;
 use deepskip_runs::write_atomic;
+use deepskip_runs::ResultsLayout;
 
 /// The files [`write_report`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -107,7 +107,7 @@ fn load_run(results_dir: &Path, summary: RunSummary) -> Result<RunResult, Report
     } else {
         None
     };
-    let spectra_path = analysis.join("spectra.safetensors");
+    let spectra_path = run.spectra();
     let hidden_spectra = if spectra_path.is_file() {
         RunSpectra::read(&spectra_path)?.hidden
     } else {

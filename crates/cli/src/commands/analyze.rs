@@ -1,11 +1,6 @@
 //! `deepskip analyze`: condition numbers and statistics of a trained run's hidden
 //! representations and weights.
 
-use deepskip_study::analysis::{
-    analyse_hidden, analyse_run, fixed_sample, imagenet_validation_sample, parse_layer_selection,
-    rethreshold, write_csv, AnalysisSamples, BnStatistics, ForwardPass, RepresentationView,
-    ANALYSIS_SEED,
-};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use deepskip_data::{DataSource, DatasetName};
@@ -13,8 +8,9 @@ use deepskip_models::Precision;
 use deepskip_report::precision_comparison::compare_precisions;
 use deepskip_spectra::{ManyLayers, Tolerance};
 use deepskip_study::analysis::{
-    analyse_hidden, analyse_run, fixed_sample, parse_layer_selection, rethreshold, write_csv,
-    BnStatistics, ForwardPass, RepresentationView,
+    analyse_hidden, analyse_run, fixed_sample, imagenet_validation_sample, parse_layer_selection,
+    rethreshold, write_csv, AnalysisSamples, BnStatistics, ForwardPass, RepresentationView,
+    ANALYSIS_SEED,
 };
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -100,7 +96,7 @@ pub struct AnalyzeArgs {
 
 impl AnalyzeArgs {
     fn is_imagenet(config: &deepskip_train::TrainConfig) -> bool {
-        config.dataset == crate::reproduction::imagenet::DATASET
+        config.dataset.parse::<DatasetName>().ok() == Some(DatasetName::ImageNet)
     }
 
     fn split_name(&self, config: &deepskip_train::TrainConfig) -> String {

@@ -9,7 +9,7 @@ use super::legend::legend_entry;
 use super::palette::log_axis_number;
 use super::render::{DrawResult, Plot};
 use crate::paper_reference::dataset_label;
-use crate::schema::{LayerConditionRow, LayerStatus};
+use deepskip_spectra::records::{LayerConditionRow, LayerStatus};
 
 /// One model's effective ranks.
 #[derive(Debug, Clone)]

@@ -11,8 +11,8 @@ use super::spectrum::{SpectrumColumn, SpectrumHeatMap};
 use crate::like_for_like::matrix_shape;
 use crate::paper_reference::{dataset_label, model_label};
 use crate::results::RunResult;
-use crate::schema::LayerConditionRow;
 use crate::ReportError;
+use deepskip_spectra::records::LayerConditionRow;
 use deepskip_spectra::LayerSpectrum;
 
 /// The largest `min(N, D)` of the rows: the highest rank any of them can have.

@@ -9,7 +9,7 @@ use plotters::style::colors::colormaps::ViridisRGB;
 
 use super::render::{DrawResult, Plot};
 use crate::paper_reference::dataset_label;
-use crate::schema::LayerConditionRow;
+use deepskip_spectra::records::LayerConditionRow;
 use deepskip_spectra::{LayerOutcome, LayerSpectrum};
 
 /// Rows of cells drawn at most: longer spectra are binned (each cell shows the smallest

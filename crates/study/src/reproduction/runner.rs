@@ -290,8 +290,7 @@ fn execute(
             .analysis_samples(run.recipe.analysis_samples, &config)
             .and_then(|samples| {
                 steps::analyze(&run_dir, samples, device, ctx.tolerance, ctx.view, &say)
-            })
-        {
+            }) {
             Ok(()) => {
                 record.analyzed = true;
                 write_record(&run_dir, &record)?;
