@@ -27,8 +27,6 @@ pub struct AnalysisSummary {
     pub warnings: Vec<String>,
 }
 
-/// The full spectra of an analysis, beside its tables.
-
 /// Analyses the hidden representations of `network` on `samples` and its weights, for the
 /// selected layers, and writes `<run_dir>/analysis/` with the tables under `tolerance`
 /// (`deepskip analyze` and the reproduction both run this).

@@ -76,7 +76,7 @@ pub fn profile_description(
     profile: Profile,
     datasets: &[deepskip_data::DatasetName],
 ) -> deepskip_runs::ProfileDescription {
-    let mut kinds: Vec<DatasetKind> = datasets.iter().map(|d| dataset_kind(d)).collect();
+    let mut kinds: Vec<DatasetKind> = datasets.iter().map(dataset_kind).collect();
     kinds.dedup();
     let per_kind: Vec<(DatasetKind, Vec<String>)> =
         kinds.iter().map(|&k| (k, profile.reductions(k))).collect();
