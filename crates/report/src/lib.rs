@@ -1,6 +1,7 @@
 //! deepskip-report.
 #![doc = include_str!("../README.md")]
 
+pub mod beyond;
 pub mod condition_rows;
 mod error;
 pub mod figures;

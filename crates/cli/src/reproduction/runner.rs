@@ -7,7 +7,7 @@ use super::plan::PlannedRun;
 use super::run_data::RunData;
 use super::run_record::{decide, move_aside, read_status, RunAction, RunRecord};
 use super::summary::{exit_status, render_summary, summarize, write_summary, RunOutcome};
-use super::{imagenet, slurm, steps, ReproductionOptions, RunScope};
+use super::{imagenet, onset, slurm, steps, ReproductionOptions, RunScope};
 use deepskip_models::{BnStats, Precision};
 use deepskip_report::schema::{RunState, RunSummary};
 use deepskip_report::ProfileDescription;
@@ -70,6 +70,7 @@ pub fn run_reproduction(
         return run_one(&ctx, pool, runs, index);
     }
     let outcomes = run_on_pool(&ctx, pool, runs);
+    let onset = onset::for_reproduction(options, runs, &data, pool.devices[0], &ctx.interrupt, &mut |e| println!("{e}"));
 
     let mut summaries: Vec<RunSummary> = runs
         .iter()
@@ -82,6 +83,9 @@ pub fn run_reproduction(
     let summary_text = render_summary(&summaries, &description.one_line());
     println!("{summary_text}");
     let mut status = exit_status(&outcomes);
+    if onset.failed > 0 {
+        status = ExitCode::FAILURE;
+    }
     match report {
         Ok(_) => println!("Report: {}", options.out.join("report.html").display()),
         Err(e) => {

@@ -3,11 +3,17 @@
 mod condition;
 mod font;
 mod histograms;
+mod onset;
+mod onset_curve;
+mod onset_growth;
+mod onset_heatmap;
 mod palette;
 mod render;
 mod training;
 
 pub use condition::INFINITY_LABEL;
+pub(crate) use onset::onset_figures;
+pub(crate) use palette::short_number;
 pub use render::{Figure, FigureKind};
 
 use crate::paper_reference::{chance_accuracy, dataset_label, model_label};

@@ -31,6 +31,8 @@ pub enum FigureKind {
     WeightCondition,
     /// Hidden-representation condition number per layer (paper Fig. 13).
     HiddenCondition,
+    /// The studies beyond the paper (the report's "Beyond the paper" section).
+    BeyondPaper,
 }
 
 /// A rendered figure.

@@ -1,0 +1,204 @@
+//! One run's study: the initialised network, then (for a followed run) the replay and each
+//! recorded step, every point written to `onset.json` as soon as it is analysed, so an
+//! interrupted study resumes at the first missing point.
+
+use super::events::OnsetEvent;
+use super::layout::StudyDir;
+use super::point::{analyse_point, PointInputs};
+use super::replay::replay;
+use super::settings::{OnsetSettings, Target};
+use super::snapshots::read_gradient_norms;
+use crate::analysis::{fixed_sample, ANALYSIS_SEED};
+use crate::atomic_file::write_bytes;
+use crate::reproduction::run_data::RunData;
+use crate::reproduction::run_record::move_aside;
+use deepskip_data::Dataset;
+use deepskip_models::{BnStats, Precision};
+use deepskip_report::beyond::onset_data::OnsetRun;
+use deepskip_report::schema::RunState;
+use deepskip_train::TrainConfig;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What one run's study needs besides its target.
+#[derive(Debug)]
+pub struct StudyContext<'a> {
+    pub results_dir: &'a Path,
+    pub settings: &'a OnsetSettings,
+    pub precision: Precision,
+    pub bn_stats: BnStats,
+    pub device: tch::Device,
+    /// Redo studies that are already complete.
+    pub force: bool,
+    pub interrupt: &'a Arc<AtomicBool>,
+}
+
+/// How one run's study ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StudyEnd {
+    Complete,
+    AlreadyDone,
+    Interrupted,
+}
+
+/// Runs (or resumes) the study of `target` on `dataset`.
+pub fn study_run(
+    ctx: &StudyContext<'_>,
+    target: Target<'_>,
+    dataset: &Dataset,
+    on_event: &mut dyn FnMut(OnsetEvent),
+) -> anyhow::Result<StudyEnd> {
+    let run = target.run;
+    let label = run.label();
+    let started = Instant::now();
+    let dir = StudyDir::of(ctx.results_dir, run);
+    let data = RunData::Images(dataset);
+    let config = TrainConfig {
+        precision: ctx.precision,
+        bn_stats: ctx.bn_stats,
+        ..data.train_config(run, &crate::reproduction::device::device_name(ctx.device))
+    };
+    let source = data.source(&config)?;
+    let steps_per_epoch = deepskip_train::steps_per_epoch(&config, source.as_ref())? as u64;
+    let planned = if target.trajectory {
+        ctx.settings.schedule.steps(steps_per_epoch, config.epochs)
+    } else {
+        vec![0]
+    };
+    let fresh = OnsetRun {
+        dataset: run.dataset.clone(),
+        model: run.model.clone(),
+        seed: run.seed,
+        config_hash: run.config_hash(),
+        samples: run.recipe.analysis_samples,
+        layer_count: 0,
+        steps_per_epoch,
+        total_steps: steps_per_epoch * config.epochs as u64,
+        planned_steps: planned.clone(),
+        lost_steps: Vec::new(),
+        points: Vec::new(),
+    };
+    let mut study = match existing_study(&dir, &fresh, ctx.force)? {
+        Some(s) if s.is_complete() => {
+            on_event(OnsetEvent::AlreadyDone { label });
+            return Ok(StudyEnd::AlreadyDone);
+        }
+        Some(s) => s,
+        None => fresh,
+    };
+    on_event(OnsetEvent::Started {
+        label: label.clone(),
+        planned: planned.len(),
+        done: study.points.len(),
+    });
+    let spec = deepskip_train::resolve_spec(&config, source.input())?;
+    study.layer_count = spec.layer_count();
+    let inputs = PointInputs {
+        spec,
+        seed: run.seed,
+        bn_stats: ctx.bn_stats,
+        precision: ctx.precision,
+        samples: Arc::new(fixed_sample(
+            &dataset.train,
+            study.samples,
+            ANALYSIS_SEED,
+        )),
+        normalization: &dataset.normalization,
+        device: ctx.device,
+        f64_pass: ctx.settings.f64_pass,
+        steps_per_epoch,
+    };
+    for &step in &planned {
+        if study.point(step).is_some() || study.lost_steps.contains(&step) {
+            continue;
+        }
+        if ctx.interrupt.load(Ordering::SeqCst) {
+            return Ok(StudyEnd::Interrupted);
+        }
+        if step > 0 && !dir.weights_file(step).is_file() {
+            match replay_run(&config, source.as_ref(), &dir, &planned, ctx, &label, on_event)? {
+                RunState::Interrupted => return Ok(StudyEnd::Interrupted),
+                RunState::Diverged => {
+                    // Steps after the divergence have no weights.
+                    study.lost_steps = planned
+                        .iter()
+                        .copied()
+                        .filter(|&s| s > 0 && !dir.weights_file(s).is_file())
+                        .collect();
+                    if study.lost_steps.contains(&step) {
+                        write_bytes(&dir.onset_file(), &serde_json::to_vec_pretty(&study)?)?;
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let gradients = read_gradient_norms(&dir, step)?;
+        let point = analyse_point(&inputs, &dir, step, gradients.as_ref())?;
+        on_event(OnsetEvent::Point {
+            label: label.clone(),
+            step,
+            seconds: point.seconds,
+            onset: point.onset(
+                deepskip_report::beyond::onset_data::Pass::Batch,
+                deepskip_report::beyond::onset_data::SingularRule::DataPrecision,
+            ),
+        });
+        study.points.push(point);
+        study.points.sort_by_key(|p| p.step);
+        write_bytes(&dir.onset_file(), &serde_json::to_vec_pretty(&study)?)?;
+    }
+    on_event(OnsetEvent::Finished {
+        label,
+        seconds: started.elapsed().as_secs_f64(),
+    });
+    Ok(StudyEnd::Complete)
+}
+
+fn replay_run(
+    config: &TrainConfig,
+    source: &dyn deepskip_train::BatchSource,
+    dir: &StudyDir,
+    planned: &[u64],
+    ctx: &StudyContext<'_>,
+    label: &str,
+    on_event: &mut dyn FnMut(OnsetEvent),
+) -> anyhow::Result<RunState> {
+    on_event(OnsetEvent::Replaying {
+        label: label.to_string(),
+    });
+    let started = Instant::now();
+    let state = replay(config, source, dir, planned, ctx.interrupt)?;
+    on_event(OnsetEvent::Replayed {
+        label: label.to_string(),
+        state,
+        seconds: started.elapsed().as_secs_f64(),
+    });
+    Ok(state)
+}
+
+/// The study already on disk for `fresh`'s configuration and plan, if any; one made for
+/// another configuration, sample count or plan (or any, with `force`) is moved aside.
+fn existing_study(
+    dir: &StudyDir,
+    fresh: &OnsetRun,
+    force: bool,
+) -> anyhow::Result<Option<OnsetRun>> {
+    let file = dir.onset_file();
+    let on_disk = file.is_file().then(|| OnsetRun::read(&file)).transpose();
+    let same = |s: &OnsetRun| {
+        s.config_hash == fresh.config_hash
+            && s.samples == fresh.samples
+            && s.planned_steps == fresh.planned_steps
+    };
+    match on_disk {
+        Ok(Some(s)) if !force && same(&s) => Ok(Some(s)),
+        _ if dir.root().exists() => {
+            move_aside(dir.root())?;
+            Ok(None)
+        }
+        _ => Ok(None),
+    }
+}
