@@ -275,14 +275,12 @@ pub fn load_onset_runs(results_dir: &Path) -> Result<Vec<OnsetRun>, ReportError>
     for dataset in sorted_dirs(&root)? {
         for run in sorted_dirs(&dataset)? {
             let file = run.join(ONSET_FILE);
-            if !file.is_file() {
-                continue;
-            }
-            let study = OnsetRun::read(&file)?;
             // A study moved aside (`<model>-s<seed>.old-<time>`) is not the current one.
-            let current = format!("{}-s{}", study.model, study.seed);
-            if run.file_name().is_some_and(|n| n.to_string_lossy() == current) {
-                runs.push(study);
+            let moved_aside = run
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().contains(".old-"));
+            if file.is_file() && !moved_aside {
+                runs.push(OnsetRun::read(&file)?);
             }
         }
     }

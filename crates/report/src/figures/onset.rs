@@ -34,7 +34,6 @@ fn onset_series(run: &OnsetRun) -> Vec<OnsetSeries> {
         .into_iter()
         .zip(colors.iter().cycle())
         .map(|((pass, rule), &color)| OnsetSeries {
-            label: format!("{}; {}", rule.label(), pass.label()),
             color,
             pass,
             rule,

@@ -5,14 +5,13 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::render::{DrawResult, Plot};
+use super::render::{last_index, DrawResult, Plot};
 use crate::beyond::onset_data::{OnsetRun, Pass, SingularRule};
 use crate::paper_reference::{dataset_label, model_label};
 
 /// One line: a rule under a pass.
 #[derive(Debug, Clone)]
 pub(crate) struct OnsetSeries {
-    pub label: String,
     pub color: RGBColor,
     pub pass: Pass,
     pub rule: SingularRule,
@@ -74,7 +73,7 @@ impl Plot for OnsetCurve {
             .x_label_area_size(50)
             .y_label_area_size(60)
             .build_cartesian_2d(
-                (0..points.len() as i32).into_segmented(),
+                (0..last_index(points.len())).into_segmented(),
                 0f64..layers * 1.14,
             )?;
         chart
@@ -104,7 +103,7 @@ impl Plot for OnsetCurve {
         chart.draw_series(DashedLineSeries::new(
             [
                 (SegmentValue::Exact(0), none_row),
-                (SegmentValue::Exact(points.len() as i32), none_row),
+                (SegmentValue::Exact(last_index(points.len()) + 1), none_row),
             ],
             6,
             4,
@@ -112,7 +111,7 @@ impl Plot for OnsetCurve {
         ))?;
         chart.draw_series(std::iter::once(Text::new(
             NO_ONSET_LABEL,
-            (SegmentValue::Exact(0), none_row + layers * 0.015),
+            (SegmentValue::Exact(0), none_row + layers * 0.045),
             ("sans-serif", 15).into_font().color(&BLACK),
         )))?;
         for (k, s) in self.series.iter().enumerate() {
@@ -137,12 +136,18 @@ fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, series: &[Onse
 where
     DB::ErrorType: 'static,
 {
+    let grey = RGBColor(90, 90, 90);
     let mut y = 50;
     for s in series {
         area.draw(&PathElement::new([(4, y), (34, y)], s.color.stroke_width(3)))?;
         area.draw(&Circle::new((19, y), 4, s.color.filled()))?;
-        area.draw(&Text::new(s.label.clone(), (42, y - 9), ("sans-serif", 14)))?;
-        y += 34;
+        area.draw(&Text::new(s.rule.label(), (42, y - 9), ("sans-serif", 14)))?;
+        area.draw(&Text::new(
+            s.pass.label(),
+            (42, y + 9),
+            ("sans-serif", 13).into_font().color(&grey),
+        ))?;
+        y += 50;
     }
     Ok(())
 }

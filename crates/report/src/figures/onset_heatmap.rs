@@ -6,7 +6,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::render::{DrawResult, Plot};
+use super::render::{last_index, DrawResult, Plot};
 use crate::beyond::onset_data::{OnsetLayer, OnsetRun, Pass};
 use crate::paper_reference::{dataset_label, model_label};
 
@@ -125,7 +125,7 @@ impl OnsetHeatmap {
             .margin(10)
             .x_label_area_size(55)
             .y_label_area_size(50)
-            .build_cartesian_2d((0..points.len() as i32).into_segmented(), 0.5f64..layers + 0.5)?;
+            .build_cartesian_2d((0..last_index(points.len())).into_segmented(), 0.5f64..layers + 0.5)?;
         chart
             .configure_mesh()
             .disable_mesh()

@@ -47,6 +47,12 @@ pub struct Figure {
     pub png: Vec<u8>,
 }
 
+/// The last index of `n` columns on a segmented axis: plotters' `(0..k).into_segmented()`
+/// has a segment for each of `0..=k`.
+pub(crate) fn last_index(n: usize) -> i32 {
+    (n as i32 - 1).max(0)
+}
+
 /// A figure's name becomes a file name: a data set such as `idx:/data/kmnist` must not turn
 /// into folders, so every character outside `[A-Za-z0-9._-]` becomes `_`.
 fn file_safe(name: &str) -> String {

@@ -10,12 +10,14 @@ use deepskip_train::{BatchSource, RunDir, RunOptions, TrainConfig};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-/// Whether every snapshot of `steps` (step 0 needs none) is on disk.
-fn snapshots_present(dir: &StudyDir, steps: &[u64]) -> bool {
-    steps
+/// Whether the replay recorded everything the study of `steps` reads: the weights of every
+/// step after 0 and the gradient at step 0 (the first update's).
+pub fn recorded(dir: &StudyDir, steps: &[u64]) -> bool {
+    let weights = steps
         .iter()
         .filter(|&&s| s > 0)
-        .all(|&s| dir.weights_file(s).is_file())
+        .all(|&s| dir.weights_file(s).is_file());
+    weights && dir.gradients_file(0).is_file()
 }
 
 /// Trains `config` in the study's `train/` folder (resuming an interrupted replay), recording
@@ -33,7 +35,7 @@ pub fn replay(
     let settled = run_dir
         .read_status()
         .is_ok_and(|s| matches!(s.state, RunState::Finished | RunState::Diverged));
-    if settled && !snapshots_present(dir, steps) {
+    if settled && !recorded(dir, steps) {
         std::fs::remove_dir_all(&train_dir)?;
     }
     let recorder = SnapshotRecorder::new(dir.clone(), steps.iter().copied());

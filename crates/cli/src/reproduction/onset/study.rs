@@ -5,7 +5,7 @@
 use super::events::OnsetEvent;
 use super::layout::StudyDir;
 use super::point::{analyse_point, PointInputs};
-use super::replay::replay;
+use super::replay::{recorded, replay};
 use super::settings::{OnsetSettings, Target};
 use super::snapshots::read_gradient_norms;
 use crate::analysis::{fixed_sample, ANALYSIS_SEED};
@@ -14,7 +14,7 @@ use crate::reproduction::run_data::RunData;
 use crate::reproduction::run_record::move_aside;
 use deepskip_data::Dataset;
 use deepskip_models::{BnStats, Precision};
-use deepskip_report::beyond::onset_data::OnsetRun;
+use deepskip_report::beyond::onset_data::{OnsetRun, Pass, SingularRule};
 use deepskip_report::schema::RunState;
 use deepskip_train::TrainConfig;
 use std::path::Path;
@@ -110,6 +110,23 @@ pub fn study_run(
         f64_pass: ctx.settings.f64_pass,
         steps_per_epoch,
     };
+    // Claims the folder, so that a replay stopped midway is resumed, not moved aside.
+    write_study(&dir, &study)?;
+    if target.trajectory && !recorded(&dir, &planned) {
+        match replay_run(&config, source.as_ref(), &dir, &planned, ctx, &label, on_event)? {
+            RunState::Interrupted => return Ok(StudyEnd::Interrupted),
+            // Steps after the divergence have no weights.
+            RunState::Diverged => {
+                study.lost_steps = planned
+                    .iter()
+                    .copied()
+                    .filter(|&s| s > 0 && !dir.weights_file(s).is_file())
+                    .collect();
+                write_study(&dir, &study)?;
+            }
+            _ => {}
+        }
+    }
     for &step in &planned {
         if study.point(step).is_some() || study.lost_steps.contains(&step) {
             continue;
@@ -117,44 +134,27 @@ pub fn study_run(
         if ctx.interrupt.load(Ordering::SeqCst) {
             return Ok(StudyEnd::Interrupted);
         }
-        if step > 0 && !dir.weights_file(step).is_file() {
-            match replay_run(&config, source.as_ref(), &dir, &planned, ctx, &label, on_event)? {
-                RunState::Interrupted => return Ok(StudyEnd::Interrupted),
-                RunState::Diverged => {
-                    // Steps after the divergence have no weights.
-                    study.lost_steps = planned
-                        .iter()
-                        .copied()
-                        .filter(|&s| s > 0 && !dir.weights_file(s).is_file())
-                        .collect();
-                    if study.lost_steps.contains(&step) {
-                        write_bytes(&dir.onset_file(), &serde_json::to_vec_pretty(&study)?)?;
-                        continue;
-                    }
-                }
-                _ => {}
-            }
-        }
         let gradients = read_gradient_norms(&dir, step)?;
         let point = analyse_point(&inputs, &dir, step, gradients.as_ref())?;
         on_event(OnsetEvent::Point {
             label: label.clone(),
             step,
             seconds: point.seconds,
-            onset: point.onset(
-                deepskip_report::beyond::onset_data::Pass::Batch,
-                deepskip_report::beyond::onset_data::SingularRule::DataPrecision,
-            ),
+            onset: point.onset(Pass::Batch, SingularRule::DataPrecision),
         });
         study.points.push(point);
         study.points.sort_by_key(|p| p.step);
-        write_bytes(&dir.onset_file(), &serde_json::to_vec_pretty(&study)?)?;
+        write_study(&dir, &study)?;
     }
     on_event(OnsetEvent::Finished {
         label,
         seconds: started.elapsed().as_secs_f64(),
     });
     Ok(StudyEnd::Complete)
+}
+
+fn write_study(dir: &StudyDir, study: &OnsetRun) -> anyhow::Result<()> {
+    write_bytes(&dir.onset_file(), &serde_json::to_vec_pretty(study)?)
 }
 
 fn replay_run(
