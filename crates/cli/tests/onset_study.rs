@@ -134,7 +134,12 @@ fn the_trajectory_is_the_trained_run_and_resumes_after_an_interrupt() {
         }
         assert_eq!(p.weights.len(), 20, "step {}", p.step);
         let has_gradient = p.weights.iter().all(|m| m.grad_norm.is_some());
-        assert_eq!(has_gradient, p.step < 10, "step {}: gradient only before the end", p.step);
+        assert_eq!(
+            has_gradient,
+            p.step < 10,
+            "step {}: gradient only before the end",
+            p.step
+        );
     }
     assert_eq!(study.point(5).unwrap().epoch_end, Some(1));
 
@@ -142,7 +147,11 @@ fn the_trajectory_is_the_trained_run_and_resumes_after_an_interrupt() {
     let trained = deepskip_train::load_trained(&run_dir, tch::Device::Cpu).unwrap();
     let mut run_weights: Vec<(String, Tensor)> = trained.vs.variables().into_iter().collect();
     run_weights.sort_by(|a, b| a.0.cmp(&b.0));
-    assert_same_tensors(&sorted_tensors(&dir.weights_file(10)), &run_weights, "step 10");
+    assert_same_tensors(
+        &sorted_tensors(&dir.weights_file(10)),
+        &run_weights,
+        "step 10",
+    );
     let metrics = |d: &Path| {
         let text = std::fs::read_to_string(d.join("metrics.jsonl")).unwrap();
         deepskip_report::schema::parse_metrics(&text)
@@ -176,7 +185,11 @@ fn the_trajectory_is_the_trained_run_and_resumes_after_an_interrupt() {
         let same = row.kappa == layer.kappa
             || (row.kappa.is_nan() && layer.kappa.is_nan())
             || ((row.kappa - layer.kappa) / row.kappa).abs() < 1e-12;
-        assert!(same, "layer {}: {} vs {}", row.layer, row.kappa, layer.kappa);
+        assert!(
+            same,
+            "layer {}: {} vs {}",
+            row.layer, row.kappa, layer.kappa
+        );
     }
     assert_eq!(
         last.singular_count(Pass::Batch, SingularRule::DataPrecision),
@@ -187,17 +200,25 @@ fn the_trajectory_is_the_trained_run_and_resumes_after_an_interrupt() {
     let split = tmp.path().join("split");
     let stop = Arc::new(AtomicBool::new(false));
     let mut seen = Vec::new();
-    let end = study_run(&context(&split, &settings, &stop), target, dataset, &mut |e| {
-        if matches!(e, OnsetEvent::Replaying { .. }) {
-            stop.store(true, Ordering::SeqCst);
-        }
-        seen.push(e);
-    })
+    let end = study_run(
+        &context(&split, &settings, &stop),
+        target,
+        dataset,
+        &mut |e| {
+            if matches!(e, OnsetEvent::Replaying { .. }) {
+                stop.store(true, Ordering::SeqCst);
+            }
+            seen.push(e);
+        },
+    )
     .unwrap();
     assert_eq!(end, StudyEnd::Interrupted, "{seen:?}");
     let split_dir = StudyDir::of(&split, run);
     let partial = OnsetRun::read(&split_dir.onset_file()).unwrap();
-    assert!(partial.points.is_empty(), "the replay comes before the points");
+    assert!(
+        partial.points.is_empty(),
+        "the replay comes before the points"
+    );
     let stopped = deepskip_train::RunDir::new(split_dir.train_dir())
         .read_status()
         .unwrap();
@@ -208,13 +229,23 @@ fn the_trajectory_is_the_trained_run_and_resumes_after_an_interrupt() {
     );
     stop.store(false, Ordering::SeqCst);
     let mut resumed = Vec::new();
-    let end = study_run(&context(&split, &settings, &stop), target, dataset, &mut |e| {
-        resumed.push(e)
-    })
+    let end = study_run(
+        &context(&split, &settings, &stop),
+        target,
+        dataset,
+        &mut |e| resumed.push(e),
+    )
     .unwrap();
     assert_eq!(end, StudyEnd::Complete, "{resumed:?}");
     assert!(
-        matches!(resumed[0], OnsetEvent::Started { done: 0, planned: 7, .. }),
+        matches!(
+            resumed[0],
+            OnsetEvent::Started {
+                done: 0,
+                planned: 7,
+                ..
+            }
+        ),
         "{resumed:?}"
     );
     let again = OnsetRun::read(&split_dir.onset_file()).unwrap();
@@ -224,9 +255,12 @@ fn the_trajectory_is_the_trained_run_and_resumes_after_an_interrupt() {
 
     // A third call finds it complete and analyses nothing.
     let mut third = Vec::new();
-    let end = study_run(&context(&split, &settings, &stop), target, dataset, &mut |e| {
-        third.push(e)
-    })
+    let end = study_run(
+        &context(&split, &settings, &stop),
+        target,
+        dataset,
+        &mut |e| third.push(e),
+    )
     .unwrap();
     assert_eq!(end, StudyEnd::AlreadyDone);
     assert!(!third.iter().any(|e| matches!(e, OnsetEvent::Point { .. })));
@@ -238,8 +272,8 @@ fn point_inputs_for<'a>(
     settings: &OnsetSettings,
 ) -> deepskip_cli::reproduction::onset::PointInputs<'a> {
     let source = SmallImages::new(config, dataset);
-    let spec = deepskip_train::resolve_spec(config, deepskip_train::BatchSource::input(&source))
-        .unwrap();
+    let spec =
+        deepskip_train::resolve_spec(config, deepskip_train::BatchSource::input(&source)).unwrap();
     deepskip_cli::reproduction::onset::PointInputs {
         spec,
         seed: config.seed,

@@ -54,8 +54,14 @@ fn weights(scale: f64, gradient: Option<f64>) -> Vec<LayerMagnitude> {
         .map(|l| LayerMagnitude {
             layer: l,
             max_abs_weight: scale * l as f64,
-            bn_scale: Some(ValueRange { min: 0.5, max: scale }),
-            bn_shift: Some(ValueRange { min: -1.0, max: 1.0 }),
+            bn_scale: Some(ValueRange {
+                min: 0.5,
+                max: scale,
+            }),
+            bn_shift: Some(ValueRange {
+                min: -1.0,
+                max: 1.0,
+            }),
             running_var_max: Some(if scale > 100.0 { f64::INFINITY } else { 1.0 }),
             running_finite: Some(scale <= 100.0 || l < 15),
             grad_norm: gradient.map(|g| g / l as f64),
@@ -68,7 +74,10 @@ fn point(step: u64, onset: Option<usize>, scale: f64, gradient: Option<f64>) -> 
         step,
         epoch_end: (step == 8).then_some(2),
         batch: pass(onset, None),
-        running: pass(onset.map(|o| o - 1), if scale > 100.0 { Some(15) } else { None }),
+        running: pass(
+            onset.map(|o| o - 1),
+            if scale > 100.0 { Some(15) } else { None },
+        ),
         batch_f64: pass(None, None),
         weights: weights(scale, gradient),
         seconds: 1.0,
@@ -129,7 +138,9 @@ fn the_section_reports_the_studys_numbers_and_draws_its_figures() {
         &study("resnet-20", vec![point(0, None, 1.0, None)], vec![0]),
     );
     // A study moved aside is not read.
-    let old = onset_dir(dir.path()).join("mnist").join("resnet-20-s0.old-1");
+    let old = onset_dir(dir.path())
+        .join("mnist")
+        .join("resnet-20-s0.old-1");
     fs::create_dir_all(&old).unwrap();
     fs::write(old.join(ONSET_FILE), "not json").unwrap();
 
@@ -146,12 +157,18 @@ fn the_section_reports_the_studys_numbers_and_draws_its_figures() {
         html.contains("step 0: none; step 1: 7; step 8: 2"),
         "the onset of each point under the default rule"
     );
-    assert!(html.contains("step 1: 6; step 8: 1"), "the running-statistics onset");
+    assert!(
+        html.contains("step 1: 6; step 8: 1"),
+        "the running-statistics onset"
+    );
     assert!(
         html.contains("layer 2&#39;s largest |w| went from 2 at step 0 to 4e9 at step 8"),
         "layer 2's growth"
     );
-    assert!(html.contains("6 (first 15)"), "non-finite running statistics at step 8");
+    assert!(
+        html.contains("6 (first 15)"),
+        "non-finite running statistics at step 8"
+    );
 
     let figure = |stem: &str| dir.path().join("figures").join(format!("{stem}.png"));
     let heatmap = figure("onset_heatmap_mnist_plainnet-20_s0");
@@ -164,9 +181,18 @@ fn the_section_reports_the_studys_numbers_and_draws_its_figures() {
     // 33 singular cells in the batch panel and 23 in the running one (thousands of pixels
     // each, far more than the black text); 12 non-finite cells in the running panel (the
     // legend's magenta swatch alone is about 300 pixels).
-    assert!(pixels_of(&heatmap, [0, 0, 0]) > 50_000, "black singular cells");
-    assert!(pixels_of(&heatmap, [230, 0, 200]) > 10_000, "magenta non-finite cells");
-    assert!(pixels_of(&curve, [214, 39, 40]) > 100, "the default rule's line");
+    assert!(
+        pixels_of(&heatmap, [0, 0, 0]) > 50_000,
+        "black singular cells"
+    );
+    assert!(
+        pixels_of(&heatmap, [230, 0, 200]) > 10_000,
+        "magenta non-finite cells"
+    );
+    assert!(
+        pixels_of(&curve, [214, 39, 40]) > 100,
+        "the default rule's line"
+    );
     // The initialisation-only ResNet gets no figures of its own.
     assert!(!figure("onset_heatmap_mnist_resnet-20_s0").exists());
 }
@@ -178,5 +204,8 @@ fn without_a_study_there_is_no_section() {
     let files = write_report(dir.path(), &ProfileDescription::new("quick", Vec::new())).unwrap();
     let html = fs::read_to_string(files.html).unwrap();
     assert!(!html.contains("Beyond the paper"));
-    assert!(!files.figures.iter().any(|f| f.to_string_lossy().contains("onset_")));
+    assert!(!files
+        .figures
+        .iter()
+        .any(|f| f.to_string_lossy().contains("onset_")));
 }

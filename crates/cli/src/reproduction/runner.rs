@@ -70,7 +70,14 @@ pub fn run_reproduction(
         return run_one(&ctx, pool, runs, index);
     }
     let outcomes = run_on_pool(&ctx, pool, runs);
-    let onset = onset::for_reproduction(options, runs, &data, pool.devices[0], &ctx.interrupt, &mut |e| println!("{e}"));
+    let onset = onset::for_reproduction(
+        options,
+        runs,
+        &data,
+        pool.devices[0],
+        &ctx.interrupt,
+        &mut |e| println!("{e}"),
+    );
 
     let mut summaries: Vec<RunSummary> = runs
         .iter()

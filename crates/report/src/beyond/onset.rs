@@ -19,7 +19,10 @@ pub(super) fn subsections(results_dir: &Path) -> Result<Vec<Subsection>, ReportE
         return Ok(Vec::new());
     }
     let mut out = vec![initialisation(&initialised)];
-    for run in runs.iter().filter(|r| r.is_trajectory() && r.points.len() > 1) {
+    for run in runs
+        .iter()
+        .filter(|r| r.is_trajectory() && r.points.len() > 1)
+    {
         out.push(trajectory(run)?);
     }
     Ok(out)
@@ -156,7 +159,10 @@ fn onset_list(run: &OnsetRun, pass: Pass, rule: SingularRule) -> String {
 }
 
 /// `"3.1e9 (layer 2)"`: the largest value of `measure` over the layers.
-fn largest(p: &OnsetPoint, measure: impl Fn(&super::onset_data::LayerMagnitude) -> Option<f64>) -> String {
+fn largest(
+    p: &OnsetPoint,
+    measure: impl Fn(&super::onset_data::LayerMagnitude) -> Option<f64>,
+) -> String {
     p.weights
         .iter()
         .filter_map(|m| measure(m).filter(|v| !v.is_nan()).map(|v| (m.layer, v)))
@@ -286,7 +292,10 @@ fn trajectory(run: &OnsetRun) -> Result<Subsection, ReportError> {
         "Layers with non-finite BN running statistics: {}.",
         running.join("; ")
     ));
-    let growth: Vec<String> = [2, 1].iter().filter_map(|&l| layer_growth(run, l)).collect();
+    let growth: Vec<String> = [2, 1]
+        .iter()
+        .filter_map(|&l| layer_growth(run, l))
+        .collect();
     let grads: Vec<String> = run
         .points
         .iter()
@@ -301,7 +310,10 @@ fn trajectory(run: &OnsetRun) -> Result<Subsection, ReportError> {
         ));
     }
     Ok(Subsection {
-        id: format!("beyond-trajectory-{}-{}-s{}", run.dataset, run.model, run.seed),
+        id: format!(
+            "beyond-trajectory-{}-{}-s{}",
+            run.dataset, run.model, run.seed
+        ),
         title: format!("{} during training", who(run)),
         paragraphs,
         tables: vec![step_table(run)],

@@ -146,10 +146,9 @@ impl SingularRule {
         match self {
             SingularRule::DataPrecision => "data-precision tolerance (default)".into(),
             SingularRule::NumpyF32 => "numpy-f32 tolerance (old rule)".into(),
-            SingularRule::LowEffectiveRank => format!(
-                "effective rank < {} min(N, D)",
-                EFFECTIVE_RANK_FRACTION
-            ),
+            SingularRule::LowEffectiveRank => {
+                format!("effective rank < {} min(N, D)", EFFECTIVE_RANK_FRACTION)
+            }
         }
     }
 }
@@ -264,7 +263,9 @@ impl OnsetRun {
 
 /// `<results>/studies/onset`.
 pub fn onset_dir(results_dir: &Path) -> PathBuf {
-    ONSET_DIR.iter().fold(results_dir.to_path_buf(), |p, c| p.join(c))
+    ONSET_DIR
+        .iter()
+        .fold(results_dir.to_path_buf(), |p, c| p.join(c))
 }
 
 /// Every run's study under `results_dir`, sorted by data set, model and seed; none when the
@@ -343,8 +344,14 @@ mod tests {
         ]);
         assert_eq!(p.onset(Pass::Batch, SingularRule::DataPrecision), Some(4));
         assert_eq!(p.onset(Pass::Batch, SingularRule::NumpyF32), Some(2));
-        assert_eq!(p.onset(Pass::Batch, SingularRule::LowEffectiveRank), Some(3));
-        assert_eq!(p.singular_count(Pass::Batch, SingularRule::DataPrecision), 2);
+        assert_eq!(
+            p.onset(Pass::Batch, SingularRule::LowEffectiveRank),
+            Some(3)
+        );
+        assert_eq!(
+            p.singular_count(Pass::Batch, SingularRule::DataPrecision),
+            2
+        );
         assert_eq!(p.onset(Pass::Running, SingularRule::DataPrecision), None);
     }
 
@@ -371,7 +378,13 @@ mod tests {
             total_steps: 8,
             planned_steps: vec![0, 1, 8],
             lost_steps: vec![8],
-            points: vec![point(vec![layer(4, LayerStatus::RankDeficient, 60, 50, 20.0)])],
+            points: vec![point(vec![layer(
+                4,
+                LayerStatus::RankDeficient,
+                60,
+                50,
+                20.0,
+            )])],
         };
         let json = serde_json::to_string(&run).unwrap();
         let back: OnsetRun = serde_json::from_str(&json).unwrap();

@@ -33,11 +33,7 @@ fn onset_series(run: &OnsetRun) -> Vec<OnsetSeries> {
     lines
         .into_iter()
         .zip(colors.iter().cycle())
-        .map(|((pass, rule), &color)| OnsetSeries {
-            color,
-            pass,
-            rule,
-        })
+        .map(|((pass, rule), &color)| OnsetSeries { color, pass, rule })
         .collect()
 }
 

@@ -126,20 +126,29 @@ impl Plot for OnsetCurve {
                 })
                 .collect();
             chart.draw_series(LineSeries::new(line.clone(), s.color.stroke_width(2)))?;
-            chart.draw_series(line.into_iter().map(|p| Circle::new(p, 4, s.color.filled())))?;
+            chart.draw_series(
+                line.into_iter()
+                    .map(|p| Circle::new(p, 4, s.color.filled())),
+            )?;
         }
         draw_legend(&legend, &self.series)
     }
 }
 
-fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, series: &[OnsetSeries]) -> DrawResult
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    series: &[OnsetSeries],
+) -> DrawResult
 where
     DB::ErrorType: 'static,
 {
     let grey = RGBColor(90, 90, 90);
     let mut y = 50;
     for s in series {
-        area.draw(&PathElement::new([(4, y), (34, y)], s.color.stroke_width(3)))?;
+        area.draw(&PathElement::new(
+            [(4, y), (34, y)],
+            s.color.stroke_width(3),
+        ))?;
         area.draw(&Circle::new((19, y), 4, s.color.filled()))?;
         area.draw(&Text::new(s.rule.label(), (42, y - 9), ("sans-serif", 14)))?;
         area.draw(&Text::new(

@@ -130,7 +130,11 @@ impl OnsetGrowth {
                 [(6, y), (36, y)],
                 self.shade(i).stroke_width(3),
             ))?;
-            area.draw(&Text::new(p.step.to_string(), (42, y - 8), ("sans-serif", 14)))?;
+            area.draw(&Text::new(
+                p.step.to_string(),
+                (42, y - 8),
+                ("sans-serif", 14),
+            ))?;
         }
         Ok(())
     }

@@ -35,7 +35,11 @@ const SCALE: [(u8, u8, u8); 5] = [
 
 /// The colour of `t` in [0, 1] (clamped).
 pub(crate) fn colour_scale(t: f64) -> RGBColor {
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let x = t * (SCALE.len() - 1) as f64;
     let i = (x.floor() as usize).min(SCALE.len() - 2);
     let f = x - i as f64;
@@ -125,7 +129,10 @@ impl OnsetHeatmap {
             .margin(10)
             .x_label_area_size(55)
             .y_label_area_size(50)
-            .build_cartesian_2d((0..last_index(points.len())).into_segmented(), 0.5f64..layers + 0.5)?;
+            .build_cartesian_2d(
+                (0..last_index(points.len())).into_segmented(),
+                0.5f64..layers + 0.5,
+            )?;
         chart
             .configure_mesh()
             .disable_mesh()
@@ -200,7 +207,11 @@ where
     }
     area.draw(&Circle::new((x + 11, y + 6), 3, BN_DEAD_COLOR.filled()))?;
     area.draw(&Text::new("BN statistics", (x, y + 14), ("sans-serif", 12)))?;
-    area.draw(&Text::new("dead (overflow)", (x, y + 28), ("sans-serif", 12)))?;
+    area.draw(&Text::new(
+        "dead (overflow)",
+        (x, y + 28),
+        ("sans-serif", 12),
+    ))?;
     Ok(())
 }
 

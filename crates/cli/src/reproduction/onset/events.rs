@@ -13,7 +13,9 @@ pub enum OnsetEvent {
         done: usize,
     },
     /// The run is trained again to record its steps.
-    Replaying { label: String },
+    Replaying {
+        label: String,
+    },
     Replayed {
         label: String,
         state: RunState,
@@ -27,10 +29,21 @@ pub enum OnsetEvent {
         seconds: f64,
         onset: Option<usize>,
     },
-    Finished { label: String, seconds: f64 },
-    AlreadyDone { label: String },
-    Skipped { label: String, reason: String },
-    Failed { label: String, error: String },
+    Finished {
+        label: String,
+        seconds: f64,
+    },
+    AlreadyDone {
+        label: String,
+    },
+    Skipped {
+        label: String,
+        reason: String,
+    },
+    Failed {
+        label: String,
+        error: String,
+    },
 }
 
 impl fmt::Display for OnsetEvent {

@@ -79,12 +79,7 @@ fn magnitude(
     gradients: Option<&GradientNorms>,
 ) -> LayerMagnitude {
     let get = |name: String| vars.get(&name).map(|t| t.to_kind(Kind::Double));
-    let bn = |part: &str| {
-        names
-            .bn
-            .as_ref()
-            .and_then(|bn| get(format!("{bn}.{part}")))
-    };
+    let bn = |part: &str| names.bn.as_ref().and_then(|bn| get(format!("{bn}.{part}")));
     let (running_mean, running_var) = (bn("running_mean"), bn("running_var"));
     let running_finite = match (&running_mean, &running_var) {
         (Some(m), Some(v)) => Some(all_finite(m) && all_finite(v)),
@@ -140,7 +135,7 @@ mod tests {
         let _ = bn.var("bias", &[2], nn::Init::Const(-0.25));
         let _ = bn.zeros_no_train("running_mean", &[2]);
         let mut var = bn.ones_no_train("running_var", &[2]);
-        tch::no_grad(|| var.fill_(f64::INFINITY));
+        let _ = tch::no_grad(|| var.fill_(f64::INFINITY));
         let _ = fc.var("weight", &[3, 2], nn::Init::Const(2.0));
         let _ = fc.var("bias", &[3], nn::Init::Const(0.0));
         vs
@@ -180,6 +175,8 @@ mod tests {
         assert_eq!((m[1].bn_scale, m[1].running_finite), (None, None));
         // The classifier's bias has no gradient recorded here: its norm is unknown.
         assert!(m[1].grad_norm.unwrap().is_nan());
-        assert!(layer_magnitudes(&layers(), &vs, None)[0].grad_norm.is_none());
+        assert!(layer_magnitudes(&layers(), &vs, None)[0]
+            .grad_norm
+            .is_none());
     }
 }

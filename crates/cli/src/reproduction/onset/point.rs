@@ -43,7 +43,8 @@ pub fn network_at(
     dir: &StudyDir,
     step: u64,
 ) -> anyhow::Result<(VarStore, Network)> {
-    let (mut vs, network) = deepskip_train::seeded_network(&inputs.spec, inputs.seed, inputs.device)?;
+    let (mut vs, network) =
+        deepskip_train::seeded_network(&inputs.spec, inputs.seed, inputs.device)?;
     let network = network.with_bn_stats(inputs.bn_stats);
     vs.set_kind(inputs.precision.kind());
     if step > 0 {

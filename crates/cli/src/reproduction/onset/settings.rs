@@ -62,8 +62,8 @@ impl OnsetSettings {
             .filter(|r| r.seed == 0 && r.dataset != crate::reproduction::imagenet::DATASET)
             .map(|run| {
                 let family = run.model.split('-').next().unwrap_or_default();
-                let dataset_ok =
-                    !self.trajectory_first_dataset_only || Some(run.dataset.as_str()) == first_dataset;
+                let dataset_ok = !self.trajectory_first_dataset_only
+                    || Some(run.dataset.as_str()) == first_dataset;
                 Target {
                     run,
                     trajectory: dataset_ok && self.trajectory_families.contains(&family),

@@ -3,8 +3,8 @@
 
 use super::layout::StudyDir;
 use crate::atomic_file::write_bytes;
-use deepskip_train::{ObserverError, StepObserver};
 use anyhow::Context;
+use deepskip_train::{ObserverError, StepObserver};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use tch::nn::VarStore;

@@ -100,11 +100,7 @@ pub fn study_run(
         seed: run.seed,
         bn_stats: ctx.bn_stats,
         precision: ctx.precision,
-        samples: Arc::new(fixed_sample(
-            &dataset.train,
-            study.samples,
-            ANALYSIS_SEED,
-        )),
+        samples: Arc::new(fixed_sample(&dataset.train, study.samples, ANALYSIS_SEED)),
         normalization: &dataset.normalization,
         device: ctx.device,
         f64_pass: ctx.settings.f64_pass,
@@ -113,7 +109,15 @@ pub fn study_run(
     // Claims the folder, so that a replay stopped midway is resumed, not moved aside.
     write_study(&dir, &study)?;
     if target.trajectory && !recorded(&dir, &planned) {
-        match replay_run(&config, source.as_ref(), &dir, &planned, ctx, &label, on_event)? {
+        match replay_run(
+            &config,
+            source.as_ref(),
+            &dir,
+            &planned,
+            ctx,
+            &label,
+            on_event,
+        )? {
             RunState::Interrupted => return Ok(StudyEnd::Interrupted),
             // Steps after the divergence have no weights.
             RunState::Diverged => {
