@@ -1,15 +1,36 @@
 //! The figures of the onset study for one followed run: the layer x step heat map, the onset
 //! layer against the step, and the weights and gradients per layer.
 
+use plotters::prelude::SegmentValue;
 use plotters::style::RGBColor;
 
 use super::onset_curve::{OnsetCurve, OnsetSeries};
 use super::onset_growth::OnsetGrowth;
 use super::onset_heatmap::OnsetHeatmap;
 use super::render::{render, Figure, FigureKind};
-use crate::beyond::onset_data::{OnsetRun, Pass, SingularRule};
+use crate::beyond::onset_data::{OnsetPoint, OnsetRun, Pass, SingularRule};
 use crate::paper_reference::{dataset_label, model_label};
 use crate::ReportError;
+
+/// `"<what> — PlainNet-164, MNIST"`: a figure title naming the run.
+pub(super) fn run_title(what: &str, run: &OnsetRun) -> String {
+    format!(
+        "{what} — {}, {}",
+        model_label(&run.model),
+        dataset_label(&run.dataset)
+    )
+}
+
+/// The tick label of a column of a step axis: the step of the point it shows.
+pub(super) fn step_label(points: &[OnsetPoint], v: &SegmentValue<i32>) -> String {
+    match v {
+        SegmentValue::CenterOf(i) => points
+            .get(*i as usize)
+            .map(|p| p.step.to_string())
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
 
 /// The lines of the onset figure: the three rules on the batch-statistics pass, then the
 /// default rule on the other passes that were taken.

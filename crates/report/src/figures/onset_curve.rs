@@ -5,9 +5,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::onset::{run_title, step_label};
 use super::render::{last_index, DrawResult, Plot};
 use crate::beyond::onset_data::{OnsetRun, Pass, SingularRule};
-use crate::paper_reference::{dataset_label, model_label};
 
 /// One line: a rule under a pass.
 #[derive(Debug, Clone)]
@@ -57,11 +57,7 @@ impl Plot for OnsetCurve {
         DB::ErrorType: 'static,
     {
         let root = root.titled(
-            &format!(
-                "First singular layer against the training step — {}, {}",
-                model_label(&self.run.model),
-                dataset_label(&self.run.dataset)
-            ),
+            &run_title("First singular layer against the training step", &self.run),
             ("sans-serif", 22),
         )?;
         let (plot, legend) = root.split_horizontally(root.dim_in_pixel().0 - 330);
@@ -83,13 +79,7 @@ impl Plot for OnsetCurve {
             .axis_desc_style(("sans-serif", 16))
             .label_style(("sans-serif", 14))
             .x_labels(points.len().max(1))
-            .x_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => points
-                    .get(*i as usize)
-                    .map(|p| p.step.to_string())
-                    .unwrap_or_default(),
-                _ => String::new(),
-            })
+            .x_label_formatter(&|v| step_label(points, v))
             .y_label_formatter(&|y| {
                 if *y <= layers {
                     format!("{y:.0}")

@@ -5,10 +5,10 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::onset::run_title;
 use super::onset_heatmap::colour_scale;
 use super::render::{DrawResult, Plot};
 use crate::beyond::onset_data::{LayerMagnitude, OnsetRun};
-use crate::paper_reference::{dataset_label, model_label};
 
 #[derive(Debug, Clone)]
 pub(crate) struct OnsetGrowth {
@@ -50,11 +50,7 @@ impl Plot for OnsetGrowth {
         DB::ErrorType: 'static,
     {
         let root = root.titled(
-            &format!(
-                "Weights and gradients per layer during training — {}, {}",
-                model_label(&self.run.model),
-                dataset_label(&self.run.dataset)
-            ),
+            &run_title("Weights and gradients per layer during training", &self.run),
             ("sans-serif", 21),
         )?;
         let (panels, legend) = root.split_horizontally(root.dim_in_pixel().0 - 130);

@@ -6,9 +6,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::onset::{run_title, step_label};
 use super::render::{last_index, DrawResult, Plot};
 use crate::beyond::onset_data::{OnsetLayer, OnsetRun, Pass};
-use crate::paper_reference::{dataset_label, model_label};
 
 /// κ = ∞ (the representation is numerically rank-deficient).
 pub(crate) const SINGULAR_COLOR: RGBColor = RGBColor(0, 0, 0);
@@ -95,10 +95,9 @@ impl Plot for OnsetHeatmap {
         DB::ErrorType: 'static,
     {
         let root = root.titled(
-            &format!(
-                "log10 κ of each layer's hidden representation during training — {}, {}",
-                model_label(&self.run.model),
-                dataset_label(&self.run.dataset)
+            &run_title(
+                "log10 κ of each layer's hidden representation during training",
+                &self.run,
             ),
             ("sans-serif", 21),
         )?;
@@ -141,13 +140,7 @@ impl OnsetHeatmap {
             .axis_desc_style(("sans-serif", 15))
             .label_style(("sans-serif", 13))
             .x_labels(points.len().max(1))
-            .x_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => points
-                    .get(*i as usize)
-                    .map(|p| p.step.to_string())
-                    .unwrap_or_default(),
-                _ => String::new(),
-            })
+            .x_label_formatter(&|v| step_label(points, v))
             .y_label_formatter(&|y| format!("{y:.0}"))
             .draw()?;
         for (i, point) in points.iter().enumerate() {

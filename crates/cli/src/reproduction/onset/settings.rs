@@ -16,11 +16,13 @@ pub struct OnsetSettings {
     pub trajectory_first_dataset_only: bool,
     /// Also take each point's representations with the weights cast to f64.
     pub f64_pass: bool,
+    /// Samples per representation at every point; `None`: the run's own analysis samples.
+    pub samples: Option<usize>,
 }
 
 impl OnsetSettings {
-    /// Sized by measurement for `quick` (docs/findings.md): the added time stays a small share
-    /// of the reproduction. `paper` follows both families at powers of two and every tenth
+    /// Sized by measurement for `quick` (docs/findings.md): few points and few samples, so the
+    /// added time stays a small share of the reproduction. `paper` follows both families at powers of two and every tenth
     /// epoch end (each point is a full analysis: hours of CPU at the paper's widths).
     pub fn for_profile(profile: Profile) -> OnsetSettings {
         match profile {
@@ -32,6 +34,10 @@ impl OnsetSettings {
                 trajectory_families: vec!["plainnet"],
                 trajectory_first_dataset_only: true,
                 f64_pass: true,
+                // Three passes at seven points and at every other model's initialisation: at
+                // the run's 128 samples one pass of PlainNet-164 took 250 s on the loaded
+                // 2-core machine (debug build); the cost grows faster than linearly in N.
+                samples: Some(32),
             },
             Profile::Paper => OnsetSettings {
                 schedule: StepSchedule {
@@ -41,6 +47,7 @@ impl OnsetSettings {
                 trajectory_families: vec!["plainnet", "resnet"],
                 trajectory_first_dataset_only: false,
                 f64_pass: true,
+                samples: None,
             },
             Profile::Toy => OnsetSettings {
                 schedule: StepSchedule {
@@ -50,6 +57,7 @@ impl OnsetSettings {
                 trajectory_families: vec!["plainnet"],
                 trajectory_first_dataset_only: true,
                 f64_pass: true,
+                samples: None,
             },
         }
     }

@@ -72,7 +72,7 @@ pub fn study_run(
         model: run.model.clone(),
         seed: run.seed,
         config_hash: run.config_hash(),
-        samples: run.recipe.analysis_samples,
+        samples: ctx.settings.samples.unwrap_or(run.recipe.analysis_samples),
         layer_count: 0,
         steps_per_epoch,
         total_steps: steps_per_epoch * config.epochs as u64,
@@ -183,8 +183,9 @@ fn replay_run(
     Ok(state)
 }
 
-/// The study already on disk for `fresh`'s configuration and plan, if any; one made for
-/// another configuration, sample count or plan (or any, with `force`) is moved aside.
+/// The study already on disk for `fresh`'s configuration and plan, if any (without its points
+/// when it was made with another sample count); one made for another configuration or plan
+/// (or any, with `force`) is moved aside.
 fn existing_study(
     dir: &StudyDir,
     fresh: &OnsetRun,
@@ -199,6 +200,17 @@ fn existing_study(
     };
     match on_disk {
         Ok(Some(s)) if !force && same(&s) => Ok(Some(s)),
+        // Only the sample count changed: the recorded steps are kept, the points redone.
+        Ok(Some(s))
+            if !force
+                && s.config_hash == fresh.config_hash
+                && s.planned_steps == fresh.planned_steps =>
+        {
+            Ok(Some(OnsetRun {
+                lost_steps: s.lost_steps,
+                ..fresh.clone()
+            }))
+        }
         _ if dir.root().exists() => {
             move_aside(dir.root())?;
             Ok(None)
