@@ -109,46 +109,19 @@ pub fn study_run(
     // Claims the folder, so that a replay stopped midway is resumed, not moved aside.
     write_study(&dir, &study)?;
     if target.trajectory && !recorded(&dir, &planned) {
-        match replay_run(
-            &config,
-            source.as_ref(),
-            &dir,
-            &planned,
-            ctx,
-            &label,
-            on_event,
-        )? {
-            RunState::Interrupted => return Ok(StudyEnd::Interrupted),
-            // Steps after the divergence have no weights.
-            RunState::Diverged => {
-                study.lost_steps = planned
-                    .iter()
-                    .copied()
-                    .filter(|&s| s > 0 && !dir.weights_file(s).is_file())
-                    .collect();
-                write_study(&dir, &study)?;
-            }
-            _ => {}
-        }
-    }
-    for &step in &planned {
-        if study.point(step).is_some() || study.lost_steps.contains(&step) {
-            continue;
-        }
-        if ctx.interrupt.load(Ordering::SeqCst) {
+        let replayed = Replay {
+            config: &config,
+            source: source.as_ref(),
+            dir: &dir,
+            planned: &planned,
+            label: &label,
+        };
+        if replay_run(&replayed, ctx, &mut study, on_event)? == RunState::Interrupted {
             return Ok(StudyEnd::Interrupted);
         }
-        let gradients = read_gradient_norms(&dir, step)?;
-        let point = analyse_point(&inputs, &dir, step, gradients.as_ref())?;
-        on_event(OnsetEvent::Point {
-            label: label.clone(),
-            step,
-            seconds: point.seconds,
-            onset: point.onset(Pass::Batch, SingularRule::DataPrecision),
-        });
-        study.points.push(point);
-        study.points.sort_by_key(|p| p.step);
-        write_study(&dir, &study)?;
+    }
+    if analyse_missing_points(ctx, &inputs, &dir, &mut study, &label, on_event)? {
+        return Ok(StudyEnd::Interrupted);
     }
     on_event(OnsetEvent::Finished {
         label,
@@ -161,25 +134,77 @@ fn write_study(dir: &StudyDir, study: &OnsetRun) -> anyhow::Result<()> {
     write_bytes(&dir.onset_file(), &serde_json::to_vec_pretty(study)?)
 }
 
-fn replay_run(
-    config: &TrainConfig,
-    source: &dyn deepskip_train::BatchSource,
-    dir: &StudyDir,
-    planned: &[u64],
+/// Analyses every planned point not yet in `study`, writing the file after each; `true` when
+/// interrupted before the last.
+fn analyse_missing_points(
     ctx: &StudyContext<'_>,
+    inputs: &PointInputs<'_>,
+    dir: &StudyDir,
+    study: &mut OnsetRun,
     label: &str,
+    on_event: &mut dyn FnMut(OnsetEvent),
+) -> anyhow::Result<bool> {
+    let missing: Vec<u64> = study
+        .planned_steps
+        .iter()
+        .copied()
+        .filter(|&s| study.point(s).is_none() && !study.lost_steps.contains(&s))
+        .collect();
+    for step in missing {
+        if ctx.interrupt.load(Ordering::SeqCst) {
+            return Ok(true);
+        }
+        let gradients = read_gradient_norms(dir, step)?;
+        let point = analyse_point(inputs, dir, step, gradients.as_ref())?;
+        on_event(OnsetEvent::Point {
+            label: label.to_string(),
+            step,
+            seconds: point.seconds,
+            onset: point.onset(Pass::Batch, SingularRule::DataPrecision),
+        });
+        study.points.push(point);
+        study.points.sort_by_key(|p| p.step);
+        write_study(dir, study)?;
+    }
+    Ok(false)
+}
+
+/// What the replay of one run needs.
+struct Replay<'a> {
+    config: &'a TrainConfig,
+    source: &'a dyn deepskip_train::BatchSource,
+    dir: &'a StudyDir,
+    planned: &'a [u64],
+    label: &'a str,
+}
+
+/// Trains the replay; after a divergence, the planned steps it never reached become
+/// `study.lost_steps`.
+fn replay_run(
+    r: &Replay<'_>,
+    ctx: &StudyContext<'_>,
+    study: &mut OnsetRun,
     on_event: &mut dyn FnMut(OnsetEvent),
 ) -> anyhow::Result<RunState> {
     on_event(OnsetEvent::Replaying {
-        label: label.to_string(),
+        label: r.label.to_string(),
     });
     let started = Instant::now();
-    let state = replay(config, source, dir, planned, ctx.interrupt)?;
+    let state = replay(r.config, r.source, r.dir, r.planned, ctx.interrupt)?;
     on_event(OnsetEvent::Replayed {
-        label: label.to_string(),
+        label: r.label.to_string(),
         state,
         seconds: started.elapsed().as_secs_f64(),
     });
+    if state == RunState::Diverged {
+        study.lost_steps = r
+            .planned
+            .iter()
+            .copied()
+            .filter(|&s| s > 0 && !r.dir.weights_file(s).is_file())
+            .collect();
+        write_study(r.dir, study)?;
+    }
     Ok(state)
 }
 
