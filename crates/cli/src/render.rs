@@ -32,6 +32,7 @@ impl StudyObserver for TerminalLines {
                 "data: {dataset}: {train} training and {test} test images, {classes} classes"
             ),
             StudyEvent::Run { tag, step } => print_step(&tag, step),
+            StudyEvent::Onset { line } => println!("{line}"),
             StudyEvent::Summary { text } => println!("{text}"),
         }
     }

@@ -169,6 +169,23 @@ fn toy_reproduction_writes_every_output_and_reruns_nothing() {
     }
     let html = fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("<html") && html.contains("</html>"));
+    // The onset study: every IDX model at initialisation, the PlainNet followed through
+    // training, in the report's "Beyond the paper" section with its figures.
+    let studies = out.join("studies/onset/idx-digits");
+    for model in ["plainnet-20", "resnet-20", "resnext-20"] {
+        assert_non_empty(&studies.join(format!("{model}-s0/onset.json")));
+    }
+    assert!(
+        html.contains("id=\"beyond\""),
+        "the Beyond the paper section"
+    );
+    let plain_finished = trained
+        .iter()
+        .any(|s| s.model == "plainnet-20" && s.state == RunState::Finished);
+    let heatmap = figures
+        .iter()
+        .any(|f| f.to_string_lossy().contains("onset_heatmap_"));
+    assert!(heatmap || !plain_finished, "{figures:?}");
     assert!(
         html.contains("<svg") || html.contains("data:image/"),
         "figures are inline (self-contained page)"

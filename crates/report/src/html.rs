@@ -16,6 +16,7 @@ pub struct ReportPage<'a> {
     pub figures: &'a [Figure],
     /// Per data set, the "what this shows" statements.
     pub findings: &'a [(String, Vec<String>)],
+    pub beyond: &'a crate::beyond::BeyondSection,
 }
 
 /// Escapes text for HTML content and attribute values.
@@ -35,7 +36,7 @@ pub fn escape(text: &str) -> String {
 }
 
 /// Markdown-style `code` in our own generated sentences becomes <code>.
-fn inline_code(text: &str) -> String {
+pub(crate) fn inline_code(text: &str) -> String {
     let escaped = escape(text);
     let mut out = String::new();
     for (i, part) in escaped.split('`').enumerate() {
@@ -188,7 +189,7 @@ const PAPER_PROTOCOL: &str = "The paper: SGD with momentum 0.9, weight decay 1e-
     samples flattened to an N × D matrix, κ = σmax/σmin, infinite when σmin ≤ max(N, D)·ε·σmax; \
     weights unfolded to out × (in·kh·kw).";
 
-fn figure_html(figure: &Figure) -> String {
+pub(crate) fn figure_html(figure: &Figure) -> String {
     // The SVG is inlined as is: plotters writes plain shapes and text, no scripts. A heat map
     // has thousands of cells, so its PNG is embedded instead (a tenth of the size).
     let svg = if figure.kind == FigureKind::SpectrumHeatMap {
@@ -220,6 +221,7 @@ fn kind_heading(kind: FigureKind) -> &'static str {
         FigureKind::HiddenCondition => "Hidden-representation condition numbers",
         FigureKind::EffectiveRank => "Effective rank of the hidden representations",
         FigureKind::SpectrumHeatMap => "Hidden-representation spectra",
+        FigureKind::BeyondPaper => "Beyond the paper",
     }
 }
 
@@ -241,10 +243,16 @@ impl ReportPage<'_> {
              keep them non-singular.</p>\n",
         );
         out.push_str(&profile_banner(self.profile));
-        out.push_str(
+        let beyond_link = if self.beyond.is_empty() {
+            ""
+        } else {
+            "<a href=\"#beyond\">Beyond the paper</a>"
+        };
+        out.push_str(&format!(
             "<nav><a href=\"#findings\">What this shows</a><a href=\"#tables\">Tables</a>\
-             <a href=\"#protocol\">Protocol</a><a href=\"#figures\">Figures</a></nav>\n",
-        );
+             <a href=\"#protocol\">Protocol</a><a href=\"#figures\">Figures</a>{beyond_link}\
+             </nav>\n",
+        ));
 
         out.push_str("<h2 id=\"findings\">What this shows</h2>\n");
         for (dataset, statements) in self.findings {
@@ -296,6 +304,7 @@ impl ReportPage<'_> {
                 "<p>No run has metrics or analysis yet, so there is nothing to plot.</p>\n",
             );
         }
+        out.push_str(&self.beyond.html());
         out.push_str("</body>\n</html>\n");
         out
     }

@@ -1,6 +1,7 @@
 //! deepskip-report.
 #![doc = include_str!("../README.md")]
 
+pub mod beyond;
 mod error;
 pub mod figures;
 pub mod findings;

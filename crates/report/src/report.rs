@@ -57,8 +57,9 @@ pub fn write_report(
         }
     }
     let figures = build_figures(&results)?;
+    let beyond = crate::beyond::build_section(results_dir)?;
     let figure_dir = results_dir.join("figures");
-    for figure in &figures {
+    for figure in figures.iter().chain(beyond.figures()) {
         let svg = figure_dir.join(format!("{}.svg", figure.name));
         write_atomic(&svg, figure.svg.as_bytes())?;
         let png = figure_dir.join(format!("{}.png", figure.name));
@@ -80,6 +81,7 @@ pub fn write_report(
         tables: &tables,
         figures: &figures,
         findings: &findings,
+        beyond: &beyond,
     };
     let html = results_dir.join("report.html");
     write_atomic(&html, page.render().as_bytes())?;

@@ -90,6 +90,11 @@ impl ResultsLayout {
         &self.root
     }
 
+    /// The onset study (beyond the paper): `studies/onset/<dataset>/<model>-s<seed>/`.
+    pub fn onset_dir(&self) -> PathBuf {
+        self.root.join("studies").join("onset")
+    }
+
     /// One `RunSummary` per planned run.
     pub fn summary(&self) -> PathBuf {
         self.root.join("summary.json")

@@ -3,6 +3,8 @@
 
 mod condition_number;
 pub mod condition_rows;
+pub mod extended_f64;
+pub mod onset_record;
 mod element;
 mod error;
 mod hidden_representation;

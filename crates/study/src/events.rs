@@ -31,6 +31,8 @@ pub enum StudyEvent {
     },
     /// A step of one run; `tag` is `[i/n] <dataset> <model> seed <s>`.
     Run { tag: String, step: RunStep },
+    /// A line of the onset study's progress (beyond the paper; after the runs).
+    Onset { line: String },
     /// `summary.json` is written; `text` is the end-of-run table.
     Summary { text: String },
 }

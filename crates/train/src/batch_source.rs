@@ -91,7 +91,7 @@ impl BatchSource for SmallImages {
 
 /// The number of steps per epoch `config` trains with on `source`; an error when the training
 /// split makes no full batch.
-pub(crate) fn steps_per_epoch(
+pub fn steps_per_epoch(
     config: &TrainConfig,
     source: &dyn BatchSource,
 ) -> Result<usize, TrainError> {

@@ -140,6 +140,26 @@ pub fn restore_model(dir: &Path, manifest: &Manifest, vs: &VarStore) -> Result<(
     copy_into(&path, vs.variables(), saved)
 }
 
+/// Writes every variable of `vs` (weights and BN running statistics) to `path`, a
+/// safetensors file, through a temporary file and a rename: a snapshot of the model alone, for
+/// studies that keep the weights of chosen steps.
+pub fn save_weights(path: &Path, vs: &VarStore) -> Result<(), TrainError> {
+    let stem = path.file_stem().and_then(|f| f.to_str());
+    let safetensors = path.extension().is_some_and(|e| e == "safetensors");
+    let (Some(dir), Some(stem), true) = (path.parent(), stem, safetensors) else {
+        return Err(bad(path, "a snapshot is a <name>.safetensors file".into()));
+    };
+    fs::create_dir_all(dir).map_err(TrainError::io(dir))?;
+    let model: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
+    write_tensors(dir, stem, &model).map(|_| ())
+}
+
+/// Loads a file written by [`save_weights`] (or a checkpoint's model file) into `vs`; every
+/// variable must be present with its shape.
+pub fn load_weights(path: &Path, vs: &VarStore) -> Result<(), TrainError> {
+    copy_into(path, vs.variables(), read_tensors(path)?)
+}
+
 /// Loads the momentum buffers named by `manifest` into `sgd`.
 pub fn restore_momentum(dir: &Path, manifest: &Manifest, sgd: &mut Sgd) -> Result<(), TrainError> {
     let path = dir.join(&manifest.momentum.file);

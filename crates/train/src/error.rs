@@ -81,6 +81,10 @@ pub enum TrainError {
         first: String,
     },
 
+    /// A [`crate::StepObserver`] could not record a step (e.g. its snapshot file).
+    #[error("recording step {step} for the observer failed: {message}")]
+    Observer { step: u64, message: String },
+
     /// The model spec could not be parsed or built.
     #[error(transparent)]
     Model(#[from] deepskip_models::ModelError),

@@ -10,7 +10,9 @@ use crate::interrupt::Interrupt;
 use crate::optimizer::{Sgd, SgdOptions};
 use crate::progress::EpochProgress;
 use crate::seeding::seeded_network;
-use crate::{MetricsLog, RecordedVersions, RunDir, StepOutcome, TrainConfig, TrainError};
+use crate::{
+    MetricsLog, RecordedVersions, RunDir, StepObserver, StepOutcome, TrainConfig, TrainError,
+};
 use deepskip_data::Dataset;
 use deepskip_models::{BnWatch, LayerSelection, ModelSpec, Network};
 use deepskip_runs::schema::{BnOverflow, EpochMetrics, RunState, RunStatus};
@@ -69,6 +71,18 @@ pub fn train_from(
     run_dir: &Path,
     options: &RunOptions,
 ) -> Result<RunOutcome, TrainError> {
+    train_observed(config, source, run_dir, options, None)
+}
+
+/// [`train_from`] with `observer` shown the weights and gradients at the steps it wants (see
+/// [`StepObserver`]); the run is the same as without it.
+pub fn train_observed(
+    config: &TrainConfig,
+    source: &dyn BatchSource,
+    run_dir: &Path,
+    options: &RunOptions,
+    observer: Option<&dyn StepObserver>,
+) -> Result<RunOutcome, TrainError> {
     config.validate()?;
     let device = parse_device(&config.device)?;
     let spec = resolve_spec(config, source.input())?;
@@ -108,6 +122,7 @@ pub fn train_from(
         progress: options.progress,
         scaler: amp.then(LossScaler::new),
         overflow_reported: std::cell::Cell::new(false),
+        observer,
     };
     let status = match trainer.restore(resuming)? {
         Some(settled) => settled,
@@ -123,7 +138,7 @@ pub fn train_from(
 }
 
 /// The model spec string, widened and fitted to the data's `(channels, classes)`.
-pub(crate) fn resolve_spec(
+pub fn resolve_spec(
     config: &TrainConfig,
     (channels, classes): (i64, i64),
 ) -> Result<ModelSpec, TrainError> {
@@ -182,6 +197,7 @@ struct Trainer<'a> {
     scaler: Option<LossScaler>,
     /// Whether the overflow of a BN running statistic was already reported (once a run).
     overflow_reported: std::cell::Cell<bool>,
+    observer: Option<&'a dyn StepObserver>,
 }
 
 impl Trainer<'_> {
@@ -252,7 +268,17 @@ impl Trainer<'_> {
                 }
             }
         }
+        self.observe_weights()?;
         self.settle(RunState::Finished, None)
+    }
+
+    /// Shows the observer the weights at the current step, if it wants them.
+    fn observe_weights(&self) -> Result<(), TrainError> {
+        let step = self.position.step;
+        match self.observer {
+            Some(o) if o.wants(step) => o.weights(step, &self.vs).map_err(observer_error(step)),
+            _ => Ok(()),
+        }
     }
 
     fn status(&self, state: RunState, reason: Option<String>) -> RunStatus {
@@ -362,6 +388,7 @@ impl Trainer<'_> {
             if batch.is_empty() {
                 continue; // every image of the batch was undecodable (reported by the source)
             }
+            self.observe_weights()?;
             let (images, labels) = batch.to_tensors(self.device);
             let images = images.to_kind(config.precision.kind());
             let logits = self.forward_watched(&images, &watch);
@@ -493,6 +520,11 @@ impl Trainer<'_> {
         if let Some(scaler) = self.scaler.as_mut() {
             scaler.update(grads_finite);
         }
+        if let Some(o) = self.observer.filter(|o| o.wants(self.position.step)) {
+            let step = self.position.step;
+            o.gradients(step, &self.vs, scale)
+                .map_err(observer_error(step))?;
+        }
         let outcome = StepOutcome::from_grads_finite(grads_finite);
         if !outcome.is_skipped() {
             self.sgd.step(lr, scale);
@@ -538,6 +570,13 @@ impl Trainer<'_> {
             acc: tally.correct as f64 / seen,
             top5: self.source.top5().then(|| tally.correct_top5 as f64 / seen),
         })
+    }
+}
+
+fn observer_error(step: u64) -> impl FnOnce(crate::ObserverError) -> TrainError {
+    move |e| TrainError::Observer {
+        step,
+        message: e.to_string(),
     }
 }
 

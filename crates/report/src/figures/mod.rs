@@ -5,6 +5,10 @@ mod effective_rank;
 mod font;
 mod histograms;
 mod legend;
+mod onset;
+mod onset_curve;
+mod onset_growth;
+mod onset_heatmap;
 mod palette;
 mod render;
 mod run_figures;
@@ -12,6 +16,8 @@ mod spectrum;
 mod training;
 
 pub use condition::INFINITY_LABEL;
+pub(crate) use onset::onset_figures;
+pub(crate) use palette::short_number;
 pub use render::{Figure, FigureKind};
 pub use run_figures::run_figures;
 

@@ -35,6 +35,8 @@ pub enum FigureKind {
     EffectiveRank,
     /// One run's full hidden-representation spectra as a heat map (beyond the paper).
     SpectrumHeatMap,
+    /// The studies beyond the paper (the report's "Beyond the paper" section).
+    BeyondPaper,
 }
 
 /// A rendered figure.
@@ -47,6 +49,12 @@ pub struct Figure {
     pub caption: String,
     pub svg: String,
     pub png: Vec<u8>,
+}
+
+/// The last index of `n` columns on a segmented axis: plotters' `(0..k).into_segmented()`
+/// has a segment for each of `0..=k`.
+pub(crate) fn last_index(n: usize) -> i32 {
+    (n as i32 - 1).max(0)
 }
 
 /// A figure's name becomes a file name: a data set such as `idx:/data/kmnist` must not turn

@@ -4,6 +4,7 @@
 pub mod data_cache;
 pub mod device;
 pub mod imagenet;
+pub mod onset;
 pub mod plan;
 pub mod profile;
 pub mod run_data;

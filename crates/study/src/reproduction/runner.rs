@@ -7,7 +7,7 @@ use super::plan::PlannedRun;
 use super::run_data::RunData;
 use super::run_record::{decide, move_aside, read_status, write_record, RunAction, RunRecord};
 use super::summary::{exit_status, render_summary, summarize, write_summary, RunOutcome};
-use super::{imagenet, slurm, steps, ReproductionOptions, RunScope};
+use super::{imagenet, onset, slurm, steps, ReproductionOptions, RunScope};
 use crate::{Accuracy, RunStep, StudyEvent, StudyObserver};
 use deepskip_data::DatasetName;
 use deepskip_models::{BnStats, Precision};
@@ -77,6 +77,18 @@ pub fn run_reproduction(
         });
     }
     let outcomes = run_on_pool(&ctx, pool, runs);
+    let onset = onset::for_reproduction(
+        options,
+        runs,
+        &data,
+        pool.devices[0],
+        &ctx.interrupt,
+        &mut |e| {
+            events.on_event(StudyEvent::Onset {
+                line: e.to_string(),
+            })
+        },
+    );
 
     let mut summaries: Vec<RunSummary> = runs
         .iter()
@@ -88,8 +100,12 @@ pub fn run_reproduction(
     events.on_event(StudyEvent::Summary {
         text: render_summary(&summaries, &description.one_line()),
     });
+    let mut status = exit_status(&outcomes);
+    if onset.failed > 0 {
+        status = ExitCode::FAILURE;
+    }
     Ok(Reproduction {
-        status: exit_status(&outcomes),
+        status,
         report_due: true,
         description: description.clone(),
     })
