@@ -10,8 +10,8 @@ use std::path::Path;
 use deepskip_report::beyond::onset_data::{
     onset_dir, LayerMagnitude, OnsetLayer, OnsetPoint, OnsetRun, ValueRange, ONSET_FILE,
 };
-use deepskip_spectra::records::LayerStatus;
 use deepskip_report::{write_report, ProfileDescription};
+use deepskip_spectra::records::LayerStatus;
 
 const LAYERS: usize = 20;
 

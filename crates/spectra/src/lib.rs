@@ -3,16 +3,16 @@
 
 mod condition_number;
 pub mod condition_rows;
-pub mod extended_f64;
-pub mod onset_record;
 mod element;
 mod error;
+pub mod extended_f64;
 mod hidden_representation;
 mod layer_stats;
 pub mod many_layers;
 mod matrix;
 mod measures;
 mod npy;
+pub mod onset_record;
 pub mod records;
 pub mod reduction;
 mod singular_values;

@@ -3,6 +3,10 @@
 //! point's representations are the run's analysis, and a study interrupted during its replay
 //! resumes it (not trained again from the start) to the same file as an uninterrupted one.
 
+use deepskip_models::{BnStats, Precision};
+use deepskip_runs::schema::RunState;
+use deepskip_spectra::onset_record::{OnsetRun, Pass, SingularRule};
+use deepskip_spectra::records::LayerConditionRow;
 use deepskip_study::reproduction::data_cache::DataCache;
 use deepskip_study::reproduction::onset::{
     study_run, OnsetEvent, OnsetSettings, StudyContext, StudyDir, StudyEnd, Target,
@@ -10,10 +14,6 @@ use deepskip_study::reproduction::onset::{
 use deepskip_study::reproduction::plan::{plan_runs, PlannedRun};
 use deepskip_study::reproduction::profile::Profile;
 use deepskip_study::reproduction::train_config::train_config;
-use deepskip_models::{BnStats, Precision};
-use deepskip_spectra::onset_record::{OnsetRun, Pass, SingularRule};
-use deepskip_runs::schema::RunState;
-use deepskip_spectra::records::LayerConditionRow;
 use deepskip_train::{RunOptions, SmallImages};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,14 +25,19 @@ mod support;
 
 /// The toy profile's PlainNet-20 run on the IDX set in `data`.
 fn planned(data: &Path) -> (Vec<PlannedRun>, DataCache) {
-    let dataset = format!("idx:{}", data.display());
+    let dataset = deepskip_data::DatasetName::Idx(data.to_path_buf());
     let runs = plan_runs(
         Profile::Toy,
         std::slice::from_ref(&dataset),
         &["plainnet-20".to_string()],
         1,
     );
-    let cache = DataCache::obtain(&[dataset], None, Profile::Toy);
+    let cache = DataCache::obtain(
+        &[dataset],
+        None,
+        Profile::Toy,
+        &deepskip_study::EventLog::default(),
+    );
     (runs, cache)
 }
 
@@ -164,7 +169,7 @@ fn the_trajectory_is_the_trained_run_and_resumes_after_an_interrupt() {
     );
     let metrics = |d: &Path| {
         let text = std::fs::read_to_string(d.join("metrics.jsonl")).unwrap();
-        deepskip_runs::schema::parse_metrics(&text)
+        deepskip_runs::parse_metrics(&text)
             .unwrap()
             .iter()
             .map(|m| (m.step, m.train_loss, m.test_acc))
@@ -224,7 +229,8 @@ fn the_trajectory_is_the_trained_run_and_resumes_after_an_interrupt() {
     .unwrap();
     assert_eq!(end, StudyEnd::Interrupted, "{seen:?}");
     let split_dir = StudyDir::of(&split, run);
-    let partial = deepskip_report::beyond::onset_data::read_onset_run(&split_dir.onset_file()).unwrap();
+    let partial =
+        deepskip_report::beyond::onset_data::read_onset_run(&split_dir.onset_file()).unwrap();
     assert!(
         partial.points.is_empty(),
         "the replay comes before the points"
@@ -258,7 +264,8 @@ fn the_trajectory_is_the_trained_run_and_resumes_after_an_interrupt() {
         ),
         "{resumed:?}"
     );
-    let again = deepskip_report::beyond::onset_data::read_onset_run(&split_dir.onset_file()).unwrap();
+    let again =
+        deepskip_report::beyond::onset_data::read_onset_run(&split_dir.onset_file()).unwrap();
     assert_eq!(measured(&again), measured(&study));
     let studies = std::fs::read_dir(split_dir.root().parent().unwrap()).unwrap();
     assert_eq!(studies.count(), 1, "resumed in place, nothing moved aside");

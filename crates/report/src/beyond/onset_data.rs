@@ -16,7 +16,6 @@ pub fn read_onset_run(path: &Path) -> Result<OnsetRun, ReportError> {
         source,
     })
 }
-}
 
 /// `<results>/studies/onset`.
 pub fn onset_dir(results_dir: &Path) -> PathBuf {
@@ -56,4 +55,3 @@ fn sorted_dirs(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     dirs.sort();
     Ok(dirs)
 }
-

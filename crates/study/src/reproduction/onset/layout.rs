@@ -13,7 +13,8 @@ pub struct StudyDir {
 impl StudyDir {
     pub fn of(results_dir: &Path, run: &PlannedRun) -> StudyDir {
         StudyDir {
-            root: deepskip_runs::ResultsLayout::new(results_dir).onset_dir()
+            root: deepskip_runs::ResultsLayout::new(results_dir)
+                .onset_dir()
                 .join(dataset_dir_name(&run.dataset))
                 .join(format!("{}-s{}", run.model, run.seed)),
         }

@@ -39,7 +39,7 @@ impl OnsetSettings {
                 // 2-core machine (debug build); the cost grows faster than linearly in N.
                 samples: Some(32),
             },
-            Profile::Paper => OnsetSettings {
+            Profile::Paper | Profile::Gpu => OnsetSettings {
                 schedule: StepSchedule {
                     ratio: 2.0,
                     epoch_ends: EpochEnds::Every(10),
@@ -65,13 +65,13 @@ impl OnsetSettings {
     /// The runs the study covers, with whether each is followed through training: seed 0 of
     /// every planned run that is analysed (not ImageNet's).
     pub fn targets<'a>(&self, runs: &'a [PlannedRun]) -> Vec<Target<'a>> {
-        let first_dataset = runs.first().map(|r| r.dataset.as_str());
+        let first_dataset = runs.first().map(|r| &r.dataset);
         runs.iter()
-            .filter(|r| r.seed == 0 && r.dataset != crate::reproduction::imagenet::DATASET)
+            .filter(|r| r.seed == 0 && r.dataset != deepskip_data::DatasetName::ImageNet)
             .map(|run| {
                 let family = run.model.split('-').next().unwrap_or_default();
-                let dataset_ok = !self.trajectory_first_dataset_only
-                    || Some(run.dataset.as_str()) == first_dataset;
+                let dataset_ok =
+                    !self.trajectory_first_dataset_only || Some(&run.dataset) == first_dataset;
                 Target {
                     run,
                     trajectory: dataset_ok && self.trajectory_families.contains(&family),
@@ -98,7 +98,10 @@ mod tests {
     fn quick_follows_the_first_data_sets_plainnet_and_initialises_the_rest() {
         let runs = plan_runs(
             Profile::Quick,
-            &["mnist".into(), "cifar10".into()],
+            &[
+                deepskip_data::DatasetName::Mnist,
+                deepskip_data::DatasetName::Cifar10,
+            ],
             &default_models(Profile::Quick),
             2,
         );

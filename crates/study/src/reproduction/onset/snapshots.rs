@@ -2,8 +2,8 @@
 //! per-variable gradient norms of the steps the study analyses.
 
 use super::layout::StudyDir;
-use deepskip_runs::write_atomic as write_bytes;
 use anyhow::Context;
+use deepskip_runs::write_atomic as write_bytes;
 use deepskip_train::{ObserverError, StepObserver};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};

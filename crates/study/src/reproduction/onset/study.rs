@@ -9,13 +9,13 @@ use super::replay::{recorded, replay};
 use super::settings::{OnsetSettings, Target};
 use super::snapshots::read_gradient_norms;
 use crate::analysis::{fixed_sample, ANALYSIS_SEED};
-use deepskip_runs::write_atomic as write_bytes;
 use crate::reproduction::run_data::RunData;
 use crate::reproduction::run_record::move_aside;
 use deepskip_data::Dataset;
 use deepskip_models::{BnStats, Precision};
-use deepskip_spectra::onset_record::{OnsetRun, Pass, SingularRule};
 use deepskip_runs::schema::RunState;
+use deepskip_runs::write_atomic as write_bytes;
+use deepskip_spectra::onset_record::{OnsetRun, Pass, SingularRule};
 use deepskip_train::TrainConfig;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -68,7 +68,7 @@ pub fn study_run(
         vec![0]
     };
     let fresh = OnsetRun {
-        dataset: run.dataset.clone(),
+        dataset: run.dataset.to_string(),
         model: run.model.clone(),
         seed: run.seed,
         config_hash: run.config_hash(),
@@ -131,7 +131,10 @@ pub fn study_run(
 }
 
 fn write_study(dir: &StudyDir, study: &OnsetRun) -> anyhow::Result<()> {
-    write_bytes(&dir.onset_file(), &serde_json::to_vec_pretty(study)?)
+    Ok(write_bytes(
+        &dir.onset_file(),
+        &serde_json::to_vec_pretty(study)?,
+    )?)
 }
 
 /// Analyses every planned point not yet in `study`, writing the file after each; `true` when
@@ -242,11 +245,10 @@ fn existing_study(
         }
         _ => Ok(None),
     }
-}/// A study file written earlier (to resume it).
+}
+/// A study file written earlier (to resume it).
 fn read_onset(path: &std::path::Path) -> anyhow::Result<OnsetRun> {
     let bytes = std::fs::read(path)?;
     serde_json::from_slice(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: not an onset study file ({e})", path.display()))
 }
-
-
