@@ -19,18 +19,33 @@ pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
 /// its path; `tag` names the task in the printed command.
 pub fn build_release_binary(
     env: &crate::env::BuildEnv,
-    (package, bin): (&str, &str),
+    binary: (&str, &str),
     tag: &str,
 ) -> Result<PathBuf> {
+    let mut paths = build_release_binaries(env, &[binary], tag)?;
+    Ok(paths.remove(0))
+}
+
+/// Builds the release `binaries` (package, binary) in one cargo call (one feature resolution,
+/// so nothing is built twice) and returns their paths in the same order.
+pub fn build_release_binaries(
+    env: &crate::env::BuildEnv,
+    binaries: &[(&str, &str)],
+    tag: &str,
+) -> Result<Vec<PathBuf>> {
     let mut build = cargo();
-    build.args(["build", "--release", "-p", package, "--bin", bin]);
+    build.args(["build", "--release"]);
+    for (package, bin) in binaries {
+        build.args(["-p", package, "--bin", bin]);
+    }
     env.apply(&mut build);
     eprintln!("xtask {tag}: {}", display(&build));
     run_checked(&mut build)?;
     // CARGO_TARGET_DIR is relative to the workspace root, where cargo ran (`join` keeps an
     // absolute one as it is).
     let target = std::env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| "target".into());
-    Ok(workspace_root().join(target).join("release").join(bin))
+    let dir = workspace_root().join(target).join("release");
+    Ok(binaries.iter().map(|(_, bin)| dir.join(bin)).collect())
 }
 
 /// The workspace root (xtask lives in `<root>/xtask`).

@@ -70,8 +70,22 @@ pub fn run(args: &GpuCheckArgs, env: &BuildEnv) -> Result<()> {
 /// Builds what travels and fills `out`; returns what it wrote.
 pub fn prepare(out: &Path, env: &BuildEnv, debug: bool) -> Result<pack::Manifest> {
     let root = cmd::workspace_root();
-    let binaries = build_binaries(env, debug)?;
-    let tests = build_cuda_tests(env)?;
+    // The test profile of the whole workspace, exactly as CI builds it (so that after `cargo
+    // test --workspace` nothing is rebuilt): the CUDA test binaries, and in debug mode the
+    // binaries too (built for the integration tests).
+    let built = workspace_test_build(env)?;
+    let tests = CUDA_TESTS
+        .iter()
+        .map(|(package, test)| built.find(test, ArtifactKind::Test, package))
+        .collect::<Result<Vec<_>>>()?;
+    let binaries = if debug {
+        BINARIES
+            .iter()
+            .map(|(package, bin)| built.find(bin, ArtifactKind::Bin, package))
+            .collect::<Result<Vec<_>>>()?
+    } else {
+        cmd::build_release_binaries(env, &BINARIES, "gpu-check")?
+    };
     if out.exists() {
         std::fs::remove_dir_all(out).with_context(|| format!("removing {}", out.display()))?;
     }
@@ -100,29 +114,11 @@ pub fn prepare(out: &Path, env: &BuildEnv, debug: bool) -> Result<pack::Manifest
     Ok(manifest)
 }
 
-/// `deepskip` and `deepskip-bench`, release unless `debug`.
-fn build_binaries(env: &BuildEnv, debug: bool) -> Result<Vec<PathBuf>> {
-    let mut build = cmd::cargo();
-    build.args([
-        "build",
-        "-p",
-        "deepskip-cli",
-        "-p",
-        "deepskip-bench",
-        "--bins",
-    ]);
-    if !debug {
-        build.arg("--release");
-    }
-    env.apply(&mut build);
-    eprintln!("xtask gpu-check: {}", cmd::display(&build));
-    cmd::run_checked(&mut build)?;
-    let target = std::env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| "target".into());
-    let dir = cmd::workspace_root()
-        .join(target)
-        .join(if debug { "debug" } else { "release" });
-    Ok(vec![dir.join("deepskip"), dir.join("deepskip-bench")])
-}
+/// The carried binaries, as (package, binary).
+const BINARIES: [(&str, &str); 2] = [
+    ("deepskip-cli", "deepskip"),
+    ("deepskip-bench", "deepskip-bench"),
+];
 
 /// One line of `cargo --message-format=json`: only built artifacts matter here.
 #[derive(Debug, Deserialize)]
@@ -130,6 +126,8 @@ struct CargoMessage {
     reason: String,
     #[serde(default)]
     target: Option<CargoTarget>,
+    #[serde(default)]
+    profile: Option<CargoProfile>,
     #[serde(default)]
     executable: Option<PathBuf>,
 }
@@ -140,17 +138,66 @@ struct CargoTarget {
     kind: Vec<String>,
 }
 
-/// Builds the CUDA test binaries (the test profile CI builds anyway) and returns their paths.
-fn build_cuda_tests(env: &BuildEnv) -> Result<Vec<PathBuf>> {
+#[derive(Debug, Deserialize)]
+struct CargoProfile {
+    /// Built as a test harness (an integration test, or a bin's unit tests).
+    test: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ArtifactKind {
+    /// An integration test binary.
+    Test,
+    /// A binary itself (not its unit-test harness).
+    Bin,
+}
+
+/// The executables cargo reported, with their target name and kind.
+#[derive(Debug, Default)]
+struct Built {
+    executables: Vec<(String, ArtifactKind, PathBuf)>,
+}
+
+impl Built {
+    fn from_messages(messages: &str) -> Built {
+        let executables = messages
+            .lines()
+            .filter_map(|line| serde_json::from_str::<CargoMessage>(line).ok())
+            .filter(|m| m.reason == "compiler-artifact")
+            .filter_map(|m| {
+                let target = m.target?;
+                let harness = m.profile.is_some_and(|p| p.test);
+                let kind = if target.kind.iter().any(|k| k == "test") {
+                    ArtifactKind::Test
+                } else if target.kind.iter().any(|k| k == "bin") && !harness {
+                    ArtifactKind::Bin
+                } else {
+                    return None;
+                };
+                Some((target.name, kind, m.executable?))
+            })
+            .collect();
+        Built { executables }
+    }
+
+    fn find(&self, name: &str, kind: ArtifactKind, package: &str) -> Result<PathBuf> {
+        self.executables
+            .iter()
+            .find(|(n, k, _)| n == name && *k == kind)
+            .map(|(_, _, path)| path.clone())
+            .with_context(|| format!("cargo built no {kind:?} executable `{name}` of {package}"))
+    }
+}
+
+/// `cargo test --workspace --no-run`, reading what it built from its JSON messages.
+fn workspace_test_build(env: &BuildEnv) -> Result<Built> {
     let mut build = cmd::cargo();
     build.args([
         "test",
+        "--workspace",
         "--no-run",
         "--message-format=json-render-diagnostics",
     ]);
-    for (package, test) in CUDA_TESTS {
-        build.args(["-p", package, "--test", test]);
-    }
     env.apply(&mut build);
     build.stderr(std::process::Stdio::inherit());
     eprintln!("xtask gpu-check: {}", cmd::display(&build));
@@ -158,31 +205,9 @@ fn build_cuda_tests(env: &BuildEnv) -> Result<Vec<PathBuf>> {
     if !output.status.success() {
         bail!("`{}` failed ({})", cmd::display(&build), output.status);
     }
-    test_executables(&String::from_utf8_lossy(&output.stdout))
-}
-
-/// The executables of the [`CUDA_TESTS`] targets named in cargo's JSON messages.
-fn test_executables(messages: &str) -> Result<Vec<PathBuf>> {
-    let found: Vec<(String, PathBuf)> = messages
-        .lines()
-        .filter_map(|line| serde_json::from_str::<CargoMessage>(line).ok())
-        .filter(|m| m.reason == "compiler-artifact")
-        .filter_map(|m| {
-            let target = m.target?;
-            target.kind.iter().any(|k| k == "test").then_some(())?;
-            Some((target.name, m.executable?))
-        })
-        .collect();
-    CUDA_TESTS
-        .iter()
-        .map(|(package, test)| {
-            found
-                .iter()
-                .find(|(name, _)| name == test)
-                .map(|(_, path)| path.clone())
-                .with_context(|| format!("cargo built no test binary `{test}` of {package}"))
-        })
-        .collect()
+    Ok(Built::from_messages(&String::from_utf8_lossy(
+        &output.stdout,
+    )))
 }
 
 /// MNIST's four `.gz` files from the mirror (DEEPSKIP_DATA_MIRROR) or the data root.
@@ -249,24 +274,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn test_binaries_are_found_in_cargos_messages() {
+    fn binaries_and_test_binaries_are_found_in_cargos_messages() {
         let messages = [
-            r#"{"reason":"compiler-artifact","target":{"name":"deepskip_models","kind":["lib"]},"executable":null}"#,
-            r#"{"reason":"compiler-artifact","target":{"name":"network","kind":["test"]},"executable":"/t/debug/deps/network-1a"}"#,
+            r#"{"reason":"compiler-artifact","target":{"name":"deepskip_models","kind":["lib"]},"profile":{"test":false},"executable":null}"#,
+            r#"{"reason":"compiler-artifact","target":{"name":"network","kind":["test"]},"profile":{"test":true},"executable":"/t/debug/deps/network-1a"}"#,
             r#"{"reason":"build-finished","success":true}"#,
-            r#"{"reason":"compiler-artifact","target":{"name":"training","kind":["test"]},"executable":"/t/debug/deps/training-2b"}"#,
+            r#"{"reason":"compiler-artifact","target":{"name":"deepskip","kind":["bin"]},"profile":{"test":true},"executable":"/t/debug/deps/deepskip-3c"}"#,
+            r#"{"reason":"compiler-artifact","target":{"name":"deepskip","kind":["bin"]},"profile":{"test":false},"executable":"/t/debug/deepskip"}"#,
         ]
         .join("\n");
+        let built = Built::from_messages(&messages);
+        let found = |name, kind| built.find(name, kind, "pkg");
         assert_eq!(
-            test_executables(&messages).unwrap(),
-            [
-                PathBuf::from("/t/debug/deps/network-1a"),
-                PathBuf::from("/t/debug/deps/training-2b")
-            ]
+            found("network", ArtifactKind::Test).unwrap(),
+            PathBuf::from("/t/debug/deps/network-1a")
         );
-        let err = test_executables(&messages.lines().take(2).collect::<Vec<_>>().join("\n"))
+        // The binary itself, not its unit-test harness.
+        assert_eq!(
+            found("deepskip", ArtifactKind::Bin).unwrap(),
+            PathBuf::from("/t/debug/deepskip")
+        );
+        let err = found("training", ArtifactKind::Test)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("`training` of deepskip-train"), "{err}");
+        assert!(err.contains("`training` of pkg"), "{err}");
+        assert!(found("deepskip_models", ArtifactKind::Bin).is_err());
     }
 }

@@ -48,7 +48,8 @@ enum Task {
     Env,
     Test(test::TestArgs),
     Reproduce(reproduce::ReproduceArgs),
-    Bench(bench::BenchArgs),
+    // Boxed: its options make it several times larger than every other task.
+    Bench(Box<bench::BenchArgs>),
     GpuCheck(gpu_check::GpuCheckArgs),
     GpuReport(gpu_check::ReportArgs),
 }

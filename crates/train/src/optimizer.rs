@@ -418,9 +418,8 @@ mod tests {
         let step = |channels_last: bool| {
             let vs = VarStore::new(Device::Cpu);
             let mut w = vs.root().var("w", &[3, 2, 2, 2], nn::Init::Const(0.0));
-            tch::no_grad(|| {
-                w.copy_(&Tensor::arange(24, (Kind::Float, Device::Cpu)).view([3, 2, 2, 2]))
-            });
+            let values = Tensor::arange(24, (Kind::Float, Device::Cpu)).view([3, 2, 2, 2]);
+            tch::no_grad(|| w.copy_(&values));
             if channels_last {
                 to_channels_last(&vs);
             }

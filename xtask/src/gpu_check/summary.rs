@@ -359,10 +359,10 @@ mod tests {
         let results = dir.path();
         std::fs::write(
             results.join("steps.tsv"),
-            "start\t0\t1.5\nbench-resnet-164\t124\t60\n",
+            "start\t0\t1.5\nbench-fp16\t124\t60\n",
         )
         .unwrap();
-        let bench = results.join("bench/resnet-164");
+        let bench = results.join("bench/fp32");
         std::fs::create_dir_all(&bench).unwrap();
         let rows: Vec<Value> = ["plainnet-164", "resnet-164", "resnext-164"]
             .iter()
@@ -399,7 +399,7 @@ mod tests {
         assert_eq!(report.training[0].analysis_files, ["layer_stats.json"]);
         assert_eq!(report.gpu_profile.as_ref().unwrap().epochs_for_one_hour, 13);
         let md = markdown(&report);
-        assert!(md.contains("| bench-resnet-164 | 124 | 60.0 |"), "{md}");
+        assert!(md.contains("| bench-fp16 | 124 | 60.0 |"), "{md}");
         assert!(
             md.contains("| resnet-164 (fp32) | 2000.0 | 1900.0 | 1.05 |"),
             "{md}"
@@ -413,6 +413,6 @@ mod tests {
         let err = check_complete(&results.join("gpu-check.json"))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("bench-resnet-164"), "{err}");
+        assert!(err.contains("bench-fp16"), "{err}");
     }
 }
