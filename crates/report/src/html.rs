@@ -16,6 +16,8 @@ pub struct ReportPage<'a> {
     pub figures: &'a [Figure],
     /// Per data set, the "what this shows" statements.
     pub findings: &'a [(String, Vec<String>)],
+    /// The "Beyond the paper" section's HTML (the studies' subsections); empty: no section.
+    pub beyond_the_paper: &'a str,
 }
 
 /// Escapes text for HTML content and attribute values.
@@ -188,7 +190,7 @@ const PAPER_PROTOCOL: &str = "The paper: SGD with momentum 0.9, weight decay 1e-
     samples flattened to an N × D matrix, κ = σmax/σmin, infinite when σmin ≤ max(N, D)·ε·σmax; \
     weights unfolded to out × (in·kh·kw).";
 
-fn figure_html(figure: &Figure) -> String {
+pub(crate) fn figure_html(figure: &Figure) -> String {
     // The SVG is inlined as is: plotters writes plain shapes and text, no scripts.
     let svg = figure
         .svg
@@ -208,6 +210,7 @@ fn kind_heading(kind: FigureKind) -> &'static str {
         FigureKind::Histograms => "Activations and weights",
         FigureKind::WeightCondition => "Weight condition numbers",
         FigureKind::HiddenCondition => "Hidden-representation condition numbers",
+        FigureKind::DepthSweep => "Accuracy and onset of singularity against depth",
     }
 }
 
@@ -283,6 +286,10 @@ impl ReportPage<'_> {
             out.push_str(
                 "<p>No run has metrics or analysis yet, so there is nothing to plot.</p>\n",
             );
+        }
+        if !self.beyond_the_paper.is_empty() {
+            out.push_str("<h2 id=\"beyond\">Beyond the paper</h2>\n");
+            out.push_str(self.beyond_the_paper);
         }
         out.push_str("</body>\n</html>\n");
         out

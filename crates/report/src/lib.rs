@@ -9,10 +9,12 @@ pub mod html;
 mod output;
 pub mod paper_reference;
 pub mod precision_comparison;
+pub mod prediction_census;
 mod profile;
 mod report;
 pub mod results;
 pub mod schema;
+pub mod studies;
 pub mod tables;
 
 pub use error::ReportError;

@@ -89,7 +89,7 @@ pub fn run_dir(results_dir: &Path, summary: &RunSummary) -> PathBuf {
     }
 }
 
-fn load_run(results_dir: &Path, summary: RunSummary) -> Result<RunResult, ReportError> {
+pub(crate) fn load_run(results_dir: &Path, summary: RunSummary) -> Result<RunResult, ReportError> {
     let dir = run_dir(results_dir, &summary);
     let analysis = dir.join("analysis");
     let stats_path = analysis.join("layer_stats.json");
@@ -110,7 +110,7 @@ fn load_run(results_dir: &Path, summary: RunSummary) -> Result<RunResult, Report
     })
 }
 
-fn read_json<T: DeserializeOwned>(path: &Path, what: &'static str) -> Result<T, ReportError> {
+pub(crate) fn read_json<T: DeserializeOwned>(path: &Path, what: &'static str) -> Result<T, ReportError> {
     let text = fs::read_to_string(path).map_err(ReportError::io(path))?;
     serde_json::from_str(&text).map_err(|source| ReportError::Json {
         path: path.to_path_buf(),

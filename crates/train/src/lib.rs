@@ -37,6 +37,7 @@ pub use load::{load_trained, TrainedModel};
 pub use lr_schedule::{LrSchedule, Warmup, WarmupCoverage};
 pub use metrics::MetricsLog;
 pub use optimizer::{Sgd, SgdOptions};
+pub use progress::ProgressGroup;
 pub use run_dir::RunDir;
 pub use seeding::{seeded_network, with_torch_seed};
 pub use step_outcome::StepOutcome;

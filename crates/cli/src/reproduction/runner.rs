@@ -7,7 +7,7 @@ use super::plan::PlannedRun;
 use super::run_data::RunData;
 use super::run_record::{decide, move_aside, read_status, RunAction, RunRecord};
 use super::summary::{exit_status, render_summary, summarize, write_summary, RunOutcome};
-use super::{imagenet, slurm, steps, ReproductionOptions, RunScope};
+use super::{imagenet, slurm, steps, studies, test_evaluation, ReproductionOptions, RunScope};
 use deepskip_models::{BnStats, Precision};
 use deepskip_report::schema::{RunState, RunSummary};
 use deepskip_report::ProfileDescription;
@@ -53,13 +53,25 @@ pub fn run_reproduction(
     let interrupt = crate::interrupt::interrupt_flag();
     let datasets = datasets_in_scope(options, runs);
     let data = DataCache::obtain(&datasets, options.data_dir.clone(), options.profile);
+    // The studies' runs train side by side with the paper's; the paper's come first.
+    let study_plan = match options.scope {
+        RunScope::All => {
+            studies::plan_studies(options.studies, options.profile, &options.datasets, options.seeds)
+        }
+        RunScope::One(_) | RunScope::ReportOnly => Vec::new(),
+    };
+    let all_runs: Vec<PlannedRun> = runs
+        .iter()
+        .cloned()
+        .chain(studies::extra_runs(runs, &study_plan))
+        .collect();
     let ctx = RunContext {
         results_dir: &options.out,
         force: options.force,
         data: &data,
         imagenet: options.imagenet.as_deref(),
         interrupt,
-        total: runs.len(),
+        total: all_runs.len(),
         scope: options.scope,
         precision: options.precision,
         bn_stats: options.bn_stats,
@@ -69,17 +81,30 @@ pub fn run_reproduction(
     if let RunScope::One(index) = options.scope {
         return run_one(&ctx, pool, runs, index);
     }
-    let outcomes = run_on_pool(&ctx, pool, runs);
+    let outcomes = run_on_pool(&ctx, pool, &all_runs);
 
-    let mut summaries: Vec<RunSummary> = runs
+    let every_summary: Vec<RunSummary> = all_runs
         .iter()
         .zip(&outcomes)
         .map(|(run, outcome)| summarize(run, outcome, data.param_count(run), &options.out))
         .collect();
+    let mut summaries = every_summary[..runs.len()].to_vec();
     summaries.extend(imagenet::table_iv_rows(options));
     write_summary(&options.out, &summaries)?;
+    let study_records = studies::study_records(&study_plan, &all_runs, &every_summary);
+    if !study_records.is_empty() {
+        crate::atomic_file::write_json(
+            &options.out.join(deepskip_report::studies::STUDIES_FILE),
+            &study_records,
+        )?;
+    }
     let report = deepskip_report::write_report(&options.out, description);
-    let summary_text = render_summary(&summaries, &description.one_line());
+    let shown: Vec<RunSummary> = summaries
+        .iter()
+        .chain(&every_summary[runs.len()..])
+        .cloned()
+        .collect();
+    let summary_text = render_summary(&shown, &description.one_line());
     println!("{summary_text}");
     let mut status = exit_status(&outcomes);
     match report {
@@ -123,7 +148,7 @@ fn run_one(
             runs.len()
         )
     })?;
-    let outcome = execute(ctx, index, run, pool.devices[0]);
+    let outcome = execute(ctx, index, run, pool.devices[0], None);
     slurm::outcome::record(ctx.results_dir, run, &outcome)?;
     Ok(exit_status(std::slice::from_ref(&outcome)))
 }
@@ -133,12 +158,14 @@ fn run_one(
 fn run_on_pool(ctx: &RunContext<'_>, pool: &DevicePool, runs: &[PlannedRun]) -> Vec<RunOutcome> {
     let queue: Mutex<VecDeque<usize>> = Mutex::new((0..runs.len()).collect());
     let outcomes: Mutex<Vec<Option<RunOutcome>>> = Mutex::new(vec![None; runs.len()]);
+    // Several runs at once share the terminal: one bar line each.
+    let bars = (pool.devices.len() > 1).then(indicatif::MultiProgress::new);
     std::thread::scope(|scope| {
         for &device in &pool.devices {
-            let (queue, outcomes) = (&queue, &outcomes);
+            let (queue, outcomes, bars) = (&queue, &outcomes, bars.as_ref());
             scope.spawn(move || {
                 while let Some(index) = next_run(queue) {
-                    let outcome = execute(ctx, index, &runs[index], device);
+                    let outcome = execute(ctx, index, &runs[index], device, bars);
                     if let Ok(mut all) = outcomes.lock() {
                         all[index] = Some(outcome);
                     }
@@ -171,6 +198,7 @@ fn execute(
     index: usize,
     run: &PlannedRun,
     device: tch::Device,
+    bars: Option<&indicatif::MultiProgress>,
 ) -> RunOutcome {
     let name = device_name(device);
     let tag = format!("[{}/{}] {}", index + 1, ctx.total, run.label());
@@ -178,7 +206,7 @@ fn execute(
         Ok(data) => data,
         Err(reason) => {
             let first_line = reason.lines().next().unwrap_or_default();
-            println!("{tag}: skipped ({first_line})");
+            say(bars, format!("{tag}: skipped ({first_line})"));
             return RunOutcome::Skipped { reason };
         }
     };
@@ -202,7 +230,7 @@ fn execute(
         let done = (action == RunAction::Done)
             .then(|| read_status(&run_dir).map_or(RunState::Finished, |s| s.state));
         let outcome = slurm::outcome::for_report(ctx.results_dir, run, done);
-        println!("{tag}: {}", slurm::outcome::describe(&outcome));
+        say(bars, format!("{tag}: {}", slurm::outcome::describe(&outcome)));
         return outcome;
     }
     let started = Instant::now();
@@ -210,11 +238,12 @@ fn execute(
         let resume = match &action {
             RunAction::Done => {
                 let state = read_status(&run_dir).map_or(RunState::Finished, |s| s.state);
-                println!(
+                evaluate_full_test(&tag, &run_dir, &data, device, state, bars)?;
+                say(bars, format!(
                     "{tag}: already done ({}){}",
                     state_word(state),
                     accuracy_note(&run_dir)
-                );
+                ));
                 return Ok(RunOutcome::Completed {
                     state,
                     device: name.clone(),
@@ -223,7 +252,7 @@ fn execute(
             RunAction::Analyze => None,
             RunAction::Replace { reason } => {
                 let moved = move_aside(&run_dir)?;
-                println!("{tag}: old run moved to {} ({reason})", moved.display());
+                say(bars, format!("{tag}: old run moved to {} ({reason})", moved.display()));
                 Some(false)
             }
             RunAction::Train => Some(false),
@@ -237,32 +266,39 @@ fn execute(
         let state = match resume {
             Some(resume) => {
                 let verb = if resume { "resuming" } else { "training" };
-                println!("{tag}: {verb} on {name}");
+                say(bars, format!("{tag}: {verb} on {name}"));
                 let source = data.source(&config)?;
-                let state =
-                    steps::train(&config, &run_dir, source.as_ref(), resume, &ctx.interrupt)?;
+                let group = bars.map(|b| deepskip_train::ProgressGroup::new(b, tag.clone()));
+                let state = steps::train(
+                    &config,
+                    &run_dir,
+                    source.as_ref(),
+                    resume,
+                    &ctx.interrupt,
+                    group,
+                )?;
                 record.write(&run_dir)?;
                 state
             }
             None => read_status(&run_dir).map_or(RunState::Finished, |s| s.state),
         };
         if state == RunState::Interrupted {
-            println!(
+            say(bars, format!(
                 "{tag}: interrupted after {:.0} s; rerun to resume",
                 started.elapsed().as_secs_f64()
-            );
+            ));
             return Ok(RunOutcome::Interrupted {
                 device: name.clone(),
             });
         }
         let Some(dataset) = data.analysable() else {
-            println!("{tag}: not analysed (Table IV reports ImageNet accuracy only)");
+            say(bars, format!("{tag}: not analysed (Table IV reports ImageNet accuracy only)"));
             return Ok(RunOutcome::Completed {
                 state,
                 device: name.clone(),
             });
         };
-        println!("{tag}: analysing");
+        say(bars, format!("{tag}: analysing"));
         match steps::analyze(
             &run_dir,
             run.recipe.analysis_samples,
@@ -277,10 +313,11 @@ fn execute(
             }
             // A diverged run is a result even when its weights cannot be analysed.
             Err(e) if state == RunState::Diverged => {
-                println!("{tag}: diverged run not analysed: {e:#}");
+                say(bars, format!("{tag}: diverged run not analysed: {e:#}"));
             }
             Err(e) => return Err(e),
         }
+        evaluate_full_test(&tag, &run_dir, &data, device, state, bars)?;
         Ok(RunOutcome::Completed {
             state,
             device: name.clone(),
@@ -290,25 +327,69 @@ fn execute(
         Ok(outcome) => {
             let already_done = action == RunAction::Done;
             if let (RunOutcome::Completed { state, .. }, false) = (&outcome, already_done) {
-                println!(
+                say(bars, format!(
                     "{tag}: {} in {:.0} s{}",
                     state_word(*state),
                     started.elapsed().as_secs_f64(),
                     accuracy_note(&run_dir)
-                );
+                ));
             }
             outcome
         }
         Err(error) => {
-            println!(
+            say(bars, format!(
                 "{tag}: FAILED after {:.0} s: {error:#}",
                 started.elapsed().as_secs_f64()
-            );
+            ));
             RunOutcome::Failed {
                 error: format!("{error:#}"),
                 device: name,
             }
         }
+    }
+}
+
+/// The run's census on the full test split, unless it has one (or cannot have one: ImageNet,
+/// or a diverged run without a checkpoint).
+fn evaluate_full_test(
+    tag: &str,
+    run_dir: &Path,
+    data: &RunData<'_>,
+    device: tch::Device,
+    state: RunState,
+    bars: Option<&indicatif::MultiProgress>,
+) -> anyhow::Result<()> {
+    let Some(dataset) = data.analysable() else {
+        return Ok(());
+    };
+    if test_evaluation::read(run_dir).is_some() {
+        return Ok(());
+    }
+    match test_evaluation::evaluate(run_dir, dataset, device) {
+        Ok(census) => {
+            let (class, share) = census.majority_prediction();
+            say(bars, format!(
+                "{tag}: full test split ({} images): {:.2}%, class {class} predicted for {:.1}%",
+                census.test_images,
+                100.0 * census.accuracy(),
+                100.0 * share
+            ));
+            Ok(())
+        }
+        Err(e) if state == RunState::Diverged => {
+            say(bars, format!("{tag}: diverged run not evaluated on the full test split: {e:#}"));
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Prints a progress line; above the bars when several runs draw theirs (a plain print would
+/// be drawn over).
+fn say(bars: Option<&indicatif::MultiProgress>, line: String) {
+    match bars {
+        Some(bars) => bars.suspend(|| println!("{line}")),
+        None => println!("{line}"),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The figures of the report, one file per figure kind; each is drawn as SVG and PNG.
 
 mod condition;
+mod depth_sweep;
 mod font;
 mod histograms;
 mod palette;
@@ -8,6 +9,7 @@ mod render;
 mod training;
 
 pub use condition::INFINITY_LABEL;
+pub(crate) use depth_sweep::depth_sweep;
 pub use render::{Figure, FigureKind};
 
 use crate::paper_reference::{chance_accuracy, dataset_label, model_label};

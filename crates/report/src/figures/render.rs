@@ -31,6 +31,8 @@ pub enum FigureKind {
     WeightCondition,
     /// Hidden-representation condition number per layer (paper Fig. 13).
     HiddenCondition,
+    /// Accuracy and onset of singularity against depth (beyond the paper).
+    DepthSweep,
 }
 
 /// A rendered figure.
