@@ -24,10 +24,20 @@ fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
 fn assert_delta_orthogonal(kernel: &Tensor, groups: i64, gain: f64) {
     let size = kernel.size();
     let (c_out, c_in, kh, kw) = (size[0], size[1], size[2], size[3]);
-    let centre = kernel.narrow(2, kh / 2, 1).narrow(3, kw / 2, 1).view([c_out, c_in]);
+    let centre = kernel
+        .narrow(2, kh / 2, 1)
+        .narrow(3, kw / 2, 1)
+        .view([c_out, c_in]);
     let mut off_centre = kernel.copy();
-    off_centre.narrow(2, kh / 2, 1).narrow(3, kw / 2, 1).fill_(0.0);
-    assert_eq!(off_centre.abs().max().double_value(&[]), 0.0, "zeros off the centre");
+    off_centre
+        .narrow(2, kh / 2, 1)
+        .narrow(3, kw / 2, 1)
+        .fill_(0.0);
+    assert_eq!(
+        off_centre.abs().max().double_value(&[]),
+        0.0,
+        "zeros off the centre"
+    );
     let rows = c_out / groups;
     for g in 0..groups {
         let block = centre.narrow(0, g * rows, rows).to_kind(Kind::Double) / gain;
@@ -38,7 +48,10 @@ fn assert_delta_orthogonal(kernel: &Tensor, groups: i64, gain: f64) {
         };
         let n = gram.size()[0];
         let eye = Tensor::eye(n, (Kind::Double, Device::Cpu));
-        assert!(max_diff(&gram, &eye) < 1e-5, "group {g} of {size:?}: {gram}");
+        assert!(
+            max_diff(&gram, &eye) < 1e-5,
+            "group {g} of {size:?}: {gram}"
+        );
     }
 }
 
@@ -83,7 +96,14 @@ fn every_convolution_of_a_delta_orthogonal_network_is_delta_orthogonal() {
         // He initialisation draws every tap.
         let (_vs, he) = build(name, Init::He, 3);
         let first = &he.layer_weights()[1].weight;
-        assert!(first.narrow(2, 0, 1).abs().sum(Kind::Double).double_value(&[]) > 0.0);
+        assert!(
+            first
+                .narrow(2, 0, 1)
+                .abs()
+                .sum(Kind::Double)
+                .double_value(&[])
+                > 0.0
+        );
     }
 }
 
@@ -92,7 +112,9 @@ fn every_convolution_of_a_delta_orthogonal_network_is_delta_orthogonal() {
 /// initialisation BN is the identity, so the convolutions and ReLUs alone set the norms).
 fn norm_drift(init: Init, seed: i64) -> f64 {
     let (_vs, net) = build("plainnet-110", init, seed);
-    let input = seeded(1000 + seed, || Tensor::randn([4, 3, 32, 32], (Kind::Float, Device::Cpu)));
+    let input = seeded(1000 + seed, || {
+        Tensor::randn([4, 3, 32, 32], (Kind::Float, Device::Cpu))
+    });
     let last = net.layers().len();
     let mut norms: Vec<f64> = Vec::new();
     let _no_grad = tch::no_grad_guard();
@@ -113,9 +135,15 @@ fn norm_drift(init: Init, seed: i64) -> f64 {
 #[test]
 fn a_deep_plain_network_keeps_its_inputs_norm_better_under_delta_orthogonal_init() {
     for seed in 0..3 {
-        let (he, delta) = (norm_drift(Init::He, seed), norm_drift(Init::DeltaOrthogonal, seed));
+        let (he, delta) = (
+            norm_drift(Init::He, seed),
+            norm_drift(Init::DeltaOrthogonal, seed),
+        );
         assert!(delta.is_finite() && he.is_finite());
-        assert!(delta < he, "seed {seed}: drift {delta} (delta-orthogonal) vs {he} (He)");
+        assert!(
+            delta < he,
+            "seed {seed}: drift {delta} (delta-orthogonal) vs {he} (He)"
+        );
     }
 }
 

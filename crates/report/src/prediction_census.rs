@@ -127,7 +127,10 @@ mod tests {
         assert!((census.constant_predictor_accuracy() - 0.1135).abs() < 1e-12);
         assert_eq!(census.accuracy(), census.constant_predictor_accuracy());
         let text = census.sentence("PlainNet-164");
-        assert!(text.contains("constant predictor: it predicts class 1"), "{text}");
+        assert!(
+            text.contains("constant predictor: it predicts class 1"),
+            "{text}"
+        );
         assert!(text.contains("11.35%"), "{text}");
     }
 
@@ -143,6 +146,8 @@ mod tests {
         };
         assert!(!census.is_constant());
         assert_eq!(census.majority_prediction().0, 1);
-        assert!(census.sentence("ResNet-164").contains("predicts 10 classes"));
+        assert!(census
+            .sentence("ResNet-164")
+            .contains("predicts 10 classes"));
     }
 }

@@ -110,7 +110,10 @@ pub(crate) fn load_run(results_dir: &Path, summary: RunSummary) -> Result<RunRes
     })
 }
 
-pub(crate) fn read_json<T: DeserializeOwned>(path: &Path, what: &'static str) -> Result<T, ReportError> {
+pub(crate) fn read_json<T: DeserializeOwned>(
+    path: &Path,
+    what: &'static str,
+) -> Result<T, ReportError> {
     let text = fs::read_to_string(path).map_err(ReportError::io(path))?;
     serde_json::from_str(&text).map_err(|source| ReportError::Json {
         path: path.to_path_buf(),

@@ -106,11 +106,12 @@ impl EpochProgress {
         }
         let line = summary_line(m, self.epochs);
         match &self.group {
-            // Printed through the group so that the other runs' bars stay intact.
+            // Still starting with `epoch `, as a single run's line does; printed through the
+            // group on a terminal so that the other runs' bars stay intact (a hidden group, off a
+            // terminal, prints nothing itself).
             Some(g) => {
-                // The line still starts with `epoch `, as a single run's does.
                 let line = format!("{line} ({})", g.label);
-                if g.bars.println(&line).is_err() {
+                if g.bars.is_hidden() || g.bars.println(&line).is_err() {
                     eprintln!("{line}");
                 }
             }

@@ -4,8 +4,8 @@
 pub mod data_cache;
 pub mod device;
 pub mod imagenet;
-pub mod plan;
 pub mod parallel_runs;
+pub mod plan;
 pub mod profile;
 pub mod run_data;
 pub mod run_record;

@@ -36,7 +36,12 @@ impl PlannedRun {
     pub fn rel_dir(&self) -> PathBuf {
         PathBuf::from("runs")
             .join(dataset_dir_name(&self.dataset))
-            .join(format!("{}{}-s{}", self.model, self.init_suffix(), self.seed))
+            .join(format!(
+                "{}{}-s{}",
+                self.model,
+                self.init_suffix(),
+                self.seed
+            ))
     }
 
     /// `-delta-orthogonal` for a run not initialised as the paper does, empty otherwise.

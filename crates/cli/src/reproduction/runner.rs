@@ -55,9 +55,12 @@ pub fn run_reproduction(
     let data = DataCache::obtain(&datasets, options.data_dir.clone(), options.profile);
     // The studies' runs train side by side with the paper's; the paper's come first.
     let study_plan = match options.scope {
-        RunScope::All => {
-            studies::plan_studies(options.studies, options.profile, &options.datasets, options.seeds)
-        }
+        RunScope::All => studies::plan_studies(
+            options.studies,
+            options.profile,
+            &options.datasets,
+            options.seeds,
+        ),
         RunScope::One(_) | RunScope::ReportOnly => Vec::new(),
     };
     let all_runs: Vec<PlannedRun> = runs
@@ -230,7 +233,10 @@ fn execute(
         let done = (action == RunAction::Done)
             .then(|| read_status(&run_dir).map_or(RunState::Finished, |s| s.state));
         let outcome = slurm::outcome::for_report(ctx.results_dir, run, done);
-        say(bars, format!("{tag}: {}", slurm::outcome::describe(&outcome)));
+        say(
+            bars,
+            format!("{tag}: {}", slurm::outcome::describe(&outcome)),
+        );
         return outcome;
     }
     let started = Instant::now();
@@ -239,11 +245,14 @@ fn execute(
             RunAction::Done => {
                 let state = read_status(&run_dir).map_or(RunState::Finished, |s| s.state);
                 evaluate_full_test(&tag, &run_dir, &data, device, state, bars)?;
-                say(bars, format!(
-                    "{tag}: already done ({}){}",
-                    state_word(state),
-                    accuracy_note(&run_dir)
-                ));
+                say(
+                    bars,
+                    format!(
+                        "{tag}: already done ({}){}",
+                        state_word(state),
+                        accuracy_note(&run_dir)
+                    ),
+                );
                 return Ok(RunOutcome::Completed {
                     state,
                     device: name.clone(),
@@ -252,7 +261,10 @@ fn execute(
             RunAction::Analyze => None,
             RunAction::Replace { reason } => {
                 let moved = move_aside(&run_dir)?;
-                say(bars, format!("{tag}: old run moved to {} ({reason})", moved.display()));
+                say(
+                    bars,
+                    format!("{tag}: old run moved to {} ({reason})", moved.display()),
+                );
                 Some(false)
             }
             RunAction::Train => Some(false),
@@ -283,16 +295,22 @@ fn execute(
             None => read_status(&run_dir).map_or(RunState::Finished, |s| s.state),
         };
         if state == RunState::Interrupted {
-            say(bars, format!(
-                "{tag}: interrupted after {:.0} s; rerun to resume",
-                started.elapsed().as_secs_f64()
-            ));
+            say(
+                bars,
+                format!(
+                    "{tag}: interrupted after {:.0} s; rerun to resume",
+                    started.elapsed().as_secs_f64()
+                ),
+            );
             return Ok(RunOutcome::Interrupted {
                 device: name.clone(),
             });
         }
         let Some(dataset) = data.analysable() else {
-            say(bars, format!("{tag}: not analysed (Table IV reports ImageNet accuracy only)"));
+            say(
+                bars,
+                format!("{tag}: not analysed (Table IV reports ImageNet accuracy only)"),
+            );
             return Ok(RunOutcome::Completed {
                 state,
                 device: name.clone(),
@@ -327,20 +345,26 @@ fn execute(
         Ok(outcome) => {
             let already_done = action == RunAction::Done;
             if let (RunOutcome::Completed { state, .. }, false) = (&outcome, already_done) {
-                say(bars, format!(
-                    "{tag}: {} in {:.0} s{}",
-                    state_word(*state),
-                    started.elapsed().as_secs_f64(),
-                    accuracy_note(&run_dir)
-                ));
+                say(
+                    bars,
+                    format!(
+                        "{tag}: {} in {:.0} s{}",
+                        state_word(*state),
+                        started.elapsed().as_secs_f64(),
+                        accuracy_note(&run_dir)
+                    ),
+                );
             }
             outcome
         }
         Err(error) => {
-            say(bars, format!(
-                "{tag}: FAILED after {:.0} s: {error:#}",
-                started.elapsed().as_secs_f64()
-            ));
+            say(
+                bars,
+                format!(
+                    "{tag}: FAILED after {:.0} s: {error:#}",
+                    started.elapsed().as_secs_f64()
+                ),
+            );
             RunOutcome::Failed {
                 error: format!("{error:#}"),
                 device: name,
@@ -368,16 +392,22 @@ fn evaluate_full_test(
     match test_evaluation::evaluate(run_dir, dataset, device) {
         Ok(census) => {
             let (class, share) = census.majority_prediction();
-            say(bars, format!(
+            say(
+                bars,
+                format!(
                 "{tag}: full test split ({} images): {:.2}%, class {class} predicted for {:.1}%",
                 census.test_images,
                 100.0 * census.accuracy(),
                 100.0 * share
-            ));
+            ),
+            );
             Ok(())
         }
         Err(e) if state == RunState::Diverged => {
-            say(bars, format!("{tag}: diverged run not evaluated on the full test split: {e:#}"));
+            say(
+                bars,
+                format!("{tag}: diverged run not evaluated on the full test split: {e:#}"),
+            );
             Ok(())
         }
         Err(e) => Err(e),

@@ -42,13 +42,15 @@ pub fn evaluate(
     let mut predicted = Tensor::zeros([classes as i64], (Kind::Int64, device));
     let (mut correct, mut non_finite) = (0i64, 0i64);
     let test = Arc::new(dataset.test.clone());
-    for batch in eval_batches(test, &dataset.normalization, EVAL_BATCH).filter(|b| !b.is_empty())
-    {
+    for batch in eval_batches(test, &dataset.normalization, EVAL_BATCH).filter(|b| !b.is_empty()) {
         let (images, labels) = batch.to_tensors(device);
         let logits = trained.network.forward_t(&images.to_kind(kind), false);
         let classes_of = logits.argmax(-1, false);
         predicted += classes_of.bincount::<Tensor>(None, classes as i64);
-        correct += classes_of.eq_tensor(&labels).sum(Kind::Int64).int64_value(&[]);
+        correct += classes_of
+            .eq_tensor(&labels)
+            .sum(Kind::Int64)
+            .int64_value(&[]);
         let finite = logits.isfinite().all_dim(-1, false);
         non_finite += finite.logical_not().sum(Kind::Int64).int64_value(&[]);
     }

@@ -126,7 +126,11 @@ impl DepthSweepPlot {
                 .legend(move |(x, y)| {
                     PathElement::new([(x, y), (x + 22, y)], color.stroke_width(3))
                 });
-            chart.draw_series(points.into_iter().map(|p| Circle::new(p, 4, color.filled())))?;
+            chart.draw_series(
+                points
+                    .into_iter()
+                    .map(|p| Circle::new(p, 4, color.filled())),
+            )?;
         }
         chart
             .configure_series_labels()
@@ -172,7 +176,11 @@ impl DepthSweepPlot {
                 .filter_map(|&(d, _, onset)| Some((d as f64, onset? as f64)))
                 .collect();
             chart.draw_series(LineSeries::new(onsets.clone(), color.stroke_width(2)))?;
-            chart.draw_series(onsets.into_iter().map(|p| Circle::new(p, 4, color.filled())))?;
+            chart.draw_series(
+                onsets
+                    .into_iter()
+                    .map(|p| Circle::new(p, 4, color.filled())),
+            )?;
             let nevers = s
                 .points
                 .iter()

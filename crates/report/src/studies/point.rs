@@ -98,6 +98,7 @@ pub(crate) fn percent(value: Option<f64>) -> String {
 
 /// `class 1 (100.0%)`, or `-`.
 pub(crate) fn prediction_text(p: &StudyPoint) -> String {
-    p.majority_prediction
-        .map_or("-".into(), |(c, share)| format!("class {c} ({:.1}%)", 100.0 * share))
+    p.majority_prediction.map_or("-".into(), |(c, share)| {
+        format!("class {c} ({:.1}%)", 100.0 * share)
+    })
 }

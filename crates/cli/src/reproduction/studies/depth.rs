@@ -25,10 +25,14 @@ pub fn plan(profile: Profile, datasets: &[String], seeds: u64) -> Vec<PlannedRun
         return Vec::new();
     };
     let (basic, grouped) = depths(profile);
-    let models: Vec<String> = [("plainnet", &basic), ("resnet", &basic), ("resnext", &grouped)]
-        .into_iter()
-        .flat_map(|(family, depths)| depths.iter().map(move |d| format!("{family}-{d}")))
-        .collect();
+    let models: Vec<String> = [
+        ("plainnet", &basic),
+        ("resnet", &basic),
+        ("resnext", &grouped),
+    ]
+    .into_iter()
+    .flat_map(|(family, depths)| depths.iter().map(move |d| format!("{family}-{d}")))
+    .collect();
     plan_runs(profile, &[dataset], &models, seeds)
         .into_iter()
         .map(|mut run| {
@@ -48,8 +52,15 @@ mod tests {
         assert_eq!(runs.len(), 2 * BASIC_DEPTHS.len() + GROUPED_DEPTHS.len());
         for run in &runs {
             assert_eq!(run.dataset, "mnist");
-            assert!(run.model.parse::<deepskip_models::ModelSpec>().is_ok(), "{}", run.model);
-            assert_eq!(run.recipe.depth, super::super::super::summary::model_depth(&run.model));
+            assert!(
+                run.model.parse::<deepskip_models::ModelSpec>().is_ok(),
+                "{}",
+                run.model
+            );
+            assert_eq!(
+                run.recipe.depth,
+                super::super::super::summary::model_depth(&run.model)
+            );
             let mut same = run.recipe.clone();
             same.depth = runs[0].recipe.depth;
             assert_eq!(same, runs[0].recipe);

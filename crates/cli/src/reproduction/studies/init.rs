@@ -12,9 +12,14 @@ pub fn plan(profile: Profile, datasets: &[String], seeds: u64) -> Vec<PlannedRun
     for dataset in datasets {
         for init in Init::ALL {
             out.extend(
-                plan_runs(profile, std::slice::from_ref(dataset), &[model.clone()], seeds)
-                    .into_iter()
-                    .map(|run| PlannedRun { init, ..run }),
+                plan_runs(
+                    profile,
+                    std::slice::from_ref(dataset),
+                    &[model.clone()],
+                    seeds,
+                )
+                .into_iter()
+                .map(|run| PlannedRun { init, ..run }),
             );
         }
     }

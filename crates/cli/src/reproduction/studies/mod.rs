@@ -11,8 +11,8 @@ pub use selection::{StudyChoice, StudySelection};
 
 use super::plan::PlannedRun;
 use super::profile::Profile;
-use deepskip_report::studies::{Study, StudyRun};
 use deepskip_report::schema::RunSummary;
+use deepskip_report::studies::{Study, StudyRun};
 
 /// A run that a study needs.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,7 +40,8 @@ pub fn plan_studies(
 }
 
 fn tagged(study: Study, runs: Vec<PlannedRun>) -> impl Iterator<Item = StudyPlannedRun> {
-    runs.into_iter().map(move |run| StudyPlannedRun { study, run })
+    runs.into_iter()
+        .map(move |run| StudyPlannedRun { study, run })
 }
 
 /// The study runs not already in `planned` (same run directory), each once.
@@ -127,12 +128,21 @@ mod tests {
     fn records_pair_each_study_run_with_the_summary_of_its_directory() {
         let main = plan_runs(Profile::Toy, &datasets(), &default_models(Profile::Toy), 1);
         let studies = plan_studies(StudySelection::INIT, Profile::Toy, &datasets(), 1);
-        let all: Vec<PlannedRun> = main.iter().cloned().chain(extra_runs(&main, &studies)).collect();
+        let all: Vec<PlannedRun> = main
+            .iter()
+            .cloned()
+            .chain(extra_runs(&main, &studies))
+            .collect();
         let summaries: Vec<RunSummary> = all
             .iter()
             .map(|r| {
                 let outcome = super::super::summary::RunOutcome::Skipped { reason: "x".into() };
-                super::super::summary::summarize(r, &outcome, 0, std::path::Path::new("/nonexistent"))
+                super::super::summary::summarize(
+                    r,
+                    &outcome,
+                    0,
+                    std::path::Path::new("/nonexistent"),
+                )
             })
             .collect();
         let records = study_records(&studies, &all, &summaries);
