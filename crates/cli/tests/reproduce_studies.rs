@@ -7,9 +7,8 @@ use deepskip_report::prediction_census::PredictionCensus;
 use deepskip_report::schema::{parse_metrics, EpochMetrics};
 use deepskip_report::studies::{Study, StudyRun};
 use std::fs;
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 mod support;
 
@@ -40,30 +39,11 @@ fn reproduce(data: &Path, out: &Path, jobs: usize) -> Output {
     output
 }
 
-/// Every run directory under `out/runs/idx-digits`, by name.
-fn run_dirs(out: &Path) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = fs::read_dir(out.join("runs/idx-digits"))
-        .map(|entries| entries.map(|e| e.unwrap().path()).collect())
-        .unwrap_or_default();
-    dirs.sort();
-    dirs
-}
-
-/// What every epoch measured, without its timings.
+/// What every epoch of `run_dir` measured, without its timings.
 fn measured(run_dir: &Path) -> Vec<(usize, u64, [f64; 5], u64)> {
     let text = fs::read_to_string(run_dir.join("metrics.jsonl")).unwrap_or_default();
     let metrics: Vec<EpochMetrics> = parse_metrics(&text).unwrap();
-    metrics
-        .iter()
-        .map(|m| {
-            (
-                m.epoch,
-                m.step,
-                [m.train_loss, m.train_acc, m.test_loss, m.test_acc, m.lr],
-                m.skipped_steps,
-            )
-        })
-        .collect()
+    metrics.iter().map(support::measured).collect()
 }
 
 fn census(run_dir: &Path) -> Option<PredictionCensus> {
@@ -73,7 +53,7 @@ fn census(run_dir: &Path) -> Option<PredictionCensus> {
 
 /// Every run of `a` has a twin in `b` with the same numbers, epoch by epoch.
 fn assert_same_runs(a: &Path, b: &Path) {
-    let (runs_a, runs_b) = (run_dirs(a), run_dirs(b));
+    let (runs_a, runs_b) = (support::idx_run_dirs(a), support::idx_run_dirs(b));
     let names = |dirs: &[PathBuf]| -> Vec<String> {
         dirs.iter()
             .map(|d| d.file_name().unwrap().to_string_lossy().into_owned())
@@ -103,7 +83,7 @@ fn studies_run_side_by_side_with_the_same_numbers_as_one_at_a_time_and_are_repor
 
     // Paper plan: three 20-layer models; depth sweep: PlainNet/ResNet 8, 14, (20), ResNeXt 11,
     // (20); init study: PlainNet-20 delta-orthogonal.
-    assert_eq!(run_dirs(&parallel).len(), 3 + 5 + 1);
+    assert_eq!(support::idx_run_dirs(&parallel).len(), 3 + 5 + 1);
     assert_same_runs(&parallel, &sequential);
 
     let records = studies(&parallel);
@@ -142,37 +122,6 @@ fn studies_run_side_by_side_with_the_same_numbers_as_one_at_a_time_and_are_repor
     assert!(fs::metadata(&figure).unwrap().len() > 1000);
 }
 
-/// Starts the reproduction and sends SIGINT at its first completed epoch; its exit code.
-fn interrupt_at_first_epoch(data: &Path, out: &Path) -> Option<i32> {
-    let mut child = reproduce_command(data, out, 2)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the deepskip binary starts");
-    let mut stdout_pipe = child.stdout.take().expect("stdout piped");
-    let drain = std::thread::spawn(move || {
-        let mut text = String::new();
-        stdout_pipe.read_to_string(&mut text).map(|_| text)
-    });
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr piped"));
-    let (mut line, mut signalled) = (String::new(), false);
-    while lines.read_line(&mut line).expect("read stderr") > 0 {
-        if !signalled && line.starts_with("epoch ") {
-            let sent = Command::new("kill")
-                .args(["-INT", &child.id().to_string()])
-                .status()
-                .expect("kill runs");
-            assert!(sent.success());
-            signalled = true;
-        }
-        line.clear();
-    }
-    let status = child.wait().expect("deepskip exits");
-    drain.join().unwrap().expect("read stdout");
-    assert!(signalled, "no epoch line");
-    status.code()
-}
-
 #[test]
 fn an_interrupted_sweep_resumes_and_ends_as_an_uninterrupted_one() {
     let tmp = tempfile::tempdir().unwrap();
@@ -182,12 +131,14 @@ fn an_interrupted_sweep_resumes_and_ends_as_an_uninterrupted_one() {
     reproduce(&data, &whole, 2);
 
     let split = tmp.path().join("split");
-    assert_eq!(interrupt_at_first_epoch(&data, &split), Some(130));
-    let evaluated = run_dirs(&split)
+    let stopped =
+        support::run_until_first_epoch_then_interrupt(reproduce_command(&data, &split, 2));
+    assert_eq!(stopped.code, Some(130), "{}", stopped.stderr);
+    let evaluated = support::idx_run_dirs(&split)
         .iter()
         .filter(|d| census(d).is_some())
         .count();
-    let unfinished = run_dirs(&whole).len() - evaluated;
+    let unfinished = support::idx_run_dirs(&whole).len() - evaluated;
     assert!(unfinished > 0, "Ctrl-C stopped the sweep before its end");
     let rerun = reproduce(&data, &split, 2);
     let stdout = String::from_utf8_lossy(&rerun.stdout);

@@ -4,6 +4,7 @@
 use super::study_dataset;
 use crate::reproduction::plan::{plan_runs, PlannedRun};
 use crate::reproduction::profile::Profile;
+use crate::reproduction::summary::model_depth;
 
 /// PlainNet and ResNet depths of the full sweep (He et al. 2016, Fig. 6, up to the paper's 164).
 pub const BASIC_DEPTHS: [usize; 7] = [8, 14, 20, 32, 56, 110, 164];
@@ -19,24 +20,25 @@ fn depths(profile: Profile) -> (Vec<usize>, Vec<usize>) {
     }
 }
 
-/// The sweep's runs, family by family, shallow to deep.
+/// The sweep's runs, shallow to deep, the families side by side at each depth (so that a sweep
+/// stopped early has compared them on its shallow end).
 pub fn plan(profile: Profile, datasets: &[String], seeds: u64) -> Vec<PlannedRun> {
     let Some(dataset) = study_dataset(datasets) else {
         return Vec::new();
     };
     let (basic, grouped) = depths(profile);
-    let models: Vec<String> = [
-        ("plainnet", &basic),
-        ("resnet", &basic),
-        ("resnext", &grouped),
-    ]
-    .into_iter()
-    .flat_map(|(family, depths)| depths.iter().map(move |d| format!("{family}-{d}")))
-    .collect();
+    let mut models: Vec<(usize, String)> = Vec::new();
+    for family in ["plainnet", "resnet"] {
+        models.extend(basic.iter().map(|&d| (d, format!("{family}-{d}"))));
+    }
+    models.extend(grouped.iter().map(|&d| (d, format!("resnext-{d}"))));
+    // Stable: at equal depth, PlainNet, ResNet, ResNeXt.
+    models.sort_by_key(|(depth, _)| *depth);
+    let models: Vec<String> = models.into_iter().map(|(_, m)| m).collect();
     plan_runs(profile, &[dataset], &models, seeds)
         .into_iter()
         .map(|mut run| {
-            run.recipe.depth = super::super::summary::model_depth(&run.model);
+            run.recipe.depth = model_depth(&run.model);
             run
         })
         .collect()
@@ -65,7 +67,14 @@ mod tests {
             same.depth = runs[0].recipe.depth;
             assert_eq!(same, runs[0].recipe);
         }
-        assert_eq!(runs[6].model, "plainnet-164");
-        assert_eq!(runs.last().map(|r| r.model.as_str()), Some("resnext-164"));
+        let models: Vec<&str> = runs.iter().map(|r| r.model.as_str()).collect();
+        assert_eq!(
+            models[..4],
+            ["plainnet-8", "resnet-8", "resnext-11", "plainnet-14"]
+        );
+        assert_eq!(
+            models[models.len() - 3..],
+            ["plainnet-164", "resnet-164", "resnext-164"]
+        );
     }
 }

@@ -110,10 +110,10 @@ mod tests {
             labels,
             [
                 "mnist plainnet-8 seed 0",
-                "mnist plainnet-14 seed 0",
                 "mnist resnet-8 seed 0",
-                "mnist resnet-14 seed 0",
                 "mnist resnext-11 seed 0",
+                "mnist plainnet-14 seed 0",
+                "mnist resnet-14 seed 0",
                 "mnist plainnet-20-delta-orthogonal seed 0",
                 "cifar10 plainnet-20-delta-orthogonal seed 0",
             ]
