@@ -278,9 +278,12 @@ fn an_interrupted_reproduction_resumes_and_ends_as_an_uninterrupted_one() {
         assert_eq!(
             metrics_of(&resumed)
                 .iter()
-                .map(measured)
+                .map(support::measured)
                 .collect::<Vec<_>>(),
-            metrics_of(&run).iter().map(measured).collect::<Vec<_>>(),
+            metrics_of(&run)
+                .iter()
+                .map(support::measured)
+                .collect::<Vec<_>>(),
             "{}",
             resumed.display()
         );

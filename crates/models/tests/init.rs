@@ -28,8 +28,8 @@ fn assert_delta_orthogonal(kernel: &Tensor, groups: i64, gain: f64) {
         .narrow(2, kh / 2, 1)
         .narrow(3, kw / 2, 1)
         .view([c_out, c_in]);
-    let mut off_centre = kernel.copy();
-    off_centre
+    let off_centre = kernel.copy();
+    let _centre = off_centre
         .narrow(2, kh / 2, 1)
         .narrow(3, kw / 2, 1)
         .fill_(0.0);
@@ -118,7 +118,7 @@ fn norm_drift(init: Init, seed: i64) -> f64 {
     let last = net.layers().len();
     let mut norms: Vec<f64> = Vec::new();
     let _no_grad = tch::no_grad_guard();
-    net.forward_with_taps(&input, false, &LayerSelection::All, &mut |tap| {
+    let _logits = net.forward_with_taps(&input, false, &LayerSelection::All, &mut |tap| {
         if tap.index < last {
             let size = tap.output.size();
             let pixels = (size[0] * size[2] * size[3]) as f64;

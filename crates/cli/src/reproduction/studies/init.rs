@@ -15,7 +15,7 @@ pub fn plan(profile: Profile, datasets: &[String], seeds: u64) -> Vec<PlannedRun
                 plan_runs(
                     profile,
                     std::slice::from_ref(dataset),
-                    &[model.clone()],
+                    std::slice::from_ref(&model),
                     seeds,
                 )
                 .into_iter()
