@@ -316,6 +316,8 @@ fn execute(
                 device: name.clone(),
             });
         };
+        // The census first: one forward pass over the test split, against the analysis's many.
+        evaluate_full_test(&tag, &run_dir, &data, device, state, bars)?;
         say(bars, format!("{tag}: analysing"));
         match steps::analyze(
             &run_dir,
@@ -335,7 +337,6 @@ fn execute(
             }
             Err(e) => return Err(e),
         }
-        evaluate_full_test(&tag, &run_dir, &data, device, state, bars)?;
         Ok(RunOutcome::Completed {
             state,
             device: name.clone(),
