@@ -65,6 +65,19 @@ fn print_step(tag: &str, step: RunStep) {
         RunStep::NotAnalysable => {
             println!("{tag}: not analysed (Table IV reports ImageNet accuracy only)")
         }
+        RunStep::FullTestEvaluated {
+            test_images,
+            accuracy,
+            majority_class,
+            share,
+        } => println!(
+            "{tag}: full test split ({test_images} images): {:.2}%, class {majority_class} predicted for {:.1}%",
+            100.0 * accuracy,
+            100.0 * share
+        ),
+        RunStep::DivergedNotEvaluated { error } => {
+            println!("{tag}: diverged run not evaluated on the full test split: {error}")
+        }
         RunStep::Analysing => println!("{tag}: analysing"),
         RunStep::Analysed {
             hidden,

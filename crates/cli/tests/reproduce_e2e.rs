@@ -5,9 +5,8 @@
 use deepskip_runs::parse_metrics;
 use deepskip_runs::schema::{EpochMetrics, RunState, RunStatus, RunSummary};
 use std::fs;
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 
 mod support;
 
@@ -197,60 +196,6 @@ fn toy_reproduction_writes_every_output_and_reruns_nothing() {
     assert_eq!(stdout.matches("already done").count(), 3, "{stdout}");
 }
 
-/// A reproduction stopped with SIGINT once `deepskip` printed its first epoch line, with
-/// the process's exit code and everything it printed.
-struct Stopped {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-fn reproduce_until_first_epoch_then_interrupt(data: &Path, out: &Path) -> Stopped {
-    let mut child = reproduce_command(data, out)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the deepskip binary starts");
-    let mut stdout_pipe = child.stdout.take().expect("stdout piped");
-    let stdout = std::thread::spawn(move || {
-        let mut text = String::new();
-        stdout_pipe.read_to_string(&mut text).map(|_| text)
-    });
-    let mut stderr = String::new();
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr piped"));
-    let mut signalled = false;
-    let mut line = String::new();
-    while lines.read_line(&mut line).expect("read stderr") > 0 {
-        // A completed epoch prints `epoch 1/2 step 5: ...`; signal at the first one.
-        if !signalled && line.starts_with("epoch ") {
-            let sent = Command::new("kill")
-                .args(["-INT", &child.id().to_string()])
-                .status()
-                .expect("kill runs");
-            assert!(sent.success(), "SIGINT sent");
-            signalled = true;
-        }
-        stderr.push_str(&line);
-        line.clear();
-    }
-    let status = child.wait().expect("deepskip exits");
-    assert!(signalled, "no epoch line in:\n{stderr}");
-    Stopped {
-        code: status.code(),
-        stdout: stdout.join().unwrap().expect("read stdout"),
-        stderr,
-    }
-}
-
-/// Every run directory of the IDX data set under `out`, by name.
-fn idx_run_dirs(out: &Path) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = fs::read_dir(out.join("runs/idx-digits"))
-        .map(|entries| entries.map(|e| e.unwrap().path()).collect())
-        .unwrap_or_default();
-    dirs.sort();
-    dirs
-}
-
 fn status_of(run_dir: &Path) -> Option<RunStatus> {
     let text = fs::read_to_string(run_dir.join("status.json")).ok()?;
     Some(serde_json::from_str(&text).unwrap())
@@ -258,16 +203,6 @@ fn status_of(run_dir: &Path) -> Option<RunStatus> {
 
 fn metrics_of(run_dir: &Path) -> Vec<EpochMetrics> {
     parse_metrics(&fs::read_to_string(run_dir.join("metrics.jsonl")).unwrap()).unwrap()
-}
-
-/// What an epoch measured, without its timings.
-fn measured(m: &EpochMetrics) -> (usize, u64, [f64; 5], u64) {
-    (
-        m.epoch,
-        m.step,
-        [m.train_loss, m.train_acc, m.test_loss, m.test_acc, m.lr],
-        m.skipped_steps,
-    )
 }
 
 /// The checkpoint's weights and BN statistics, by name; `None` without a checkpoint (a run
@@ -298,7 +233,8 @@ fn an_interrupted_reproduction_resumes_and_ends_as_an_uninterrupted_one() {
     let split = tmp.path().join("split");
     let mut interrupted = None;
     for _attempt in 0..3 {
-        let stopped = reproduce_until_first_epoch_then_interrupt(&data, &split);
+        let stopped =
+            support::run_until_first_epoch_then_interrupt(reproduce_command(&data, &split));
         assert_eq!(
             stopped.code,
             Some(130),
@@ -311,7 +247,7 @@ fn an_interrupted_reproduction_resumes_and_ends_as_an_uninterrupted_one() {
             summary.iter().any(|s| s.state == RunState::Interrupted),
             "{summary:?}"
         );
-        interrupted = idx_run_dirs(&split)
+        interrupted = support::idx_run_dirs(&split)
             .into_iter()
             .find(|dir| status_of(dir).is_some_and(|status| status.state == RunState::Interrupted));
         if interrupted.is_some() {
@@ -347,7 +283,7 @@ fn an_interrupted_reproduction_resumes_and_ends_as_an_uninterrupted_one() {
     // not trained again.
     assert_eq!(metrics_of(&interrupted)[..kept.len()], kept[..]);
 
-    let runs = idx_run_dirs(&whole);
+    let runs = support::idx_run_dirs(&whole);
     assert_eq!(runs.len(), 3);
     for run in runs {
         let resumed = split.join(run.strip_prefix(&whole).unwrap());
@@ -360,9 +296,12 @@ fn an_interrupted_reproduction_resumes_and_ends_as_an_uninterrupted_one() {
         assert_eq!(
             metrics_of(&resumed)
                 .iter()
-                .map(measured)
+                .map(support::measured)
                 .collect::<Vec<_>>(),
-            metrics_of(&run).iter().map(measured).collect::<Vec<_>>(),
+            metrics_of(&run)
+                .iter()
+                .map(support::measured)
+                .collect::<Vec<_>>(),
             "{}",
             resumed.display()
         );

@@ -12,6 +12,10 @@ pub enum ModelError {
     )]
     UnknownModel { name: String, reason: String },
 
+    /// An initialisation name that is not one of the schemes.
+    #[error("unknown initialisation `{name}`: expected he or delta-orthogonal")]
+    UnknownInit { name: String },
+
     /// The depth does not fit the family's depth rule.
     #[error(
         "{family} ({input}) cannot have depth {depth}: depth must be {rule}; valid depths include {valid_examples}"

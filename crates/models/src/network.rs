@@ -58,14 +58,16 @@ impl Network {
             .enumerate()
             .map(|(i, name)| LayerInfo { index: i + 1, name })
             .collect();
-        Ok(Network {
+        let network = Network {
             spec: spec.clone(),
             stem,
             blocks,
             fc,
             layers,
             bn_stats: BnStats::Native,
-        })
+        };
+        spec.init.apply(&network.layer_weights());
+        Ok(network)
     }
 
     /// The same network with its BN layers computing their statistics as `bn_stats` says.

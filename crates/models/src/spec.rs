@@ -3,6 +3,7 @@
 use crate::blueprint::{imagenet_stages, Blueprint};
 use crate::error::ModelError;
 use crate::family::{Family, InputKind, Shortcut};
+use crate::init_scheme::Init;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -36,6 +37,8 @@ pub struct ModelSpec {
     pub in_channels: i64,
     pub num_classes: i64,
     pub input: InputKind,
+    /// How the main-path convolutions are initialised (He by default, as in the paper).
+    pub init: Init,
 }
 
 /// The serialised form; deserialising validates it.
@@ -50,6 +53,13 @@ struct RawSpec {
     in_channels: i64,
     num_classes: i64,
     input: InputKind,
+    /// Absent in specs recorded before it existed (they were all He).
+    #[serde(default, skip_serializing_if = "is_he")]
+    init: Init,
+}
+
+fn is_he(init: &Init) -> bool {
+    *init == Init::He
 }
 
 impl TryFrom<RawSpec> for ModelSpec {
@@ -65,6 +75,7 @@ impl TryFrom<RawSpec> for ModelSpec {
             in_channels: r.in_channels,
             num_classes: r.num_classes,
             input: r.input,
+            init: r.init,
         };
         spec.validate()?;
         Ok(spec)
@@ -83,6 +94,7 @@ impl From<ModelSpec> for RawSpec {
             in_channels: s.in_channels,
             num_classes: s.num_classes,
             input: s.input,
+            init: s.init,
         }
     }
 }
@@ -121,6 +133,7 @@ impl ModelSpec {
             in_channels: 3,
             num_classes,
             input,
+            init: Init::He,
         };
         spec.validate()?;
         Ok(spec)
@@ -157,6 +170,11 @@ impl ModelSpec {
             ..self
         }
         .validated()
+    }
+
+    /// Initialises the main-path convolutions with `init`.
+    pub fn with_init(self, init: Init) -> ModelSpec {
+        ModelSpec { init, ..self }
     }
 
     /// Chooses shortcut option A (zero-pad) or B (projection) for residual families.

@@ -17,6 +17,8 @@ pub struct ReportPage<'a> {
     /// Per data set, the "what this shows" statements.
     pub findings: &'a [(String, Vec<String>)],
     pub beyond: &'a crate::beyond::BeyondSection,
+    /// The requested studies' subsections of "Beyond the paper" (`--study`); empty: none.
+    pub beyond_the_paper: &'a str,
 }
 
 /// Escapes text for HTML content and attribute values.
@@ -222,6 +224,7 @@ fn kind_heading(kind: FigureKind) -> &'static str {
         FigureKind::EffectiveRank => "Effective rank of the hidden representations",
         FigureKind::SpectrumHeatMap => "Hidden-representation spectra",
         FigureKind::BeyondPaper => "Beyond the paper",
+        FigureKind::DepthSweep => "Accuracy and onset of singularity against depth",
     }
 }
 
@@ -304,7 +307,12 @@ impl ReportPage<'_> {
                 "<p>No run has metrics or analysis yet, so there is nothing to plot.</p>\n",
             );
         }
-        out.push_str(&self.beyond.html());
+        let onset = self.beyond.html();
+        if onset.is_empty() && !self.beyond_the_paper.is_empty() {
+            out.push_str("<h2 id=\"beyond\">Beyond the paper</h2>\n");
+        }
+        out.push_str(&onset);
+        out.push_str(self.beyond_the_paper);
         out.push_str("</body>\n</html>\n");
         out
     }

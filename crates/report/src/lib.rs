@@ -11,9 +11,11 @@ pub mod html;
 pub use deepskip_runs::paper_reference;
 pub mod like_for_like;
 pub mod precision_comparison;
+pub mod prediction_census;
 mod report;
 pub mod results;
 mod run_figure_files;
+pub mod studies;
 pub mod tables;
 
 pub use deepskip_runs::ProfileDescription;

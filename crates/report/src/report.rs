@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::figures::build_figures;
+use crate::figures::{build_figures, Figure};
 use crate::findings::dataset_findings;
 use crate::html::ReportPage;
 use crate::results::Results;
@@ -60,22 +60,25 @@ pub fn write_report(
     let beyond = crate::beyond::build_section(results_dir)?;
     let figure_dir = results_dir.join("figures");
     for figure in figures.iter().chain(beyond.figures()) {
-        let svg = figure_dir.join(format!("{}.svg", figure.name));
-        write_atomic(&svg, figure.svg.as_bytes())?;
-        let png = figure_dir.join(format!("{}.png", figure.name));
-        write_atomic(&png, &figure.png)?;
-        figure_files.extend([svg, png]);
+        figure_files.extend(write_figure(&figure_dir, figure)?);
     }
 
     let findings: Vec<(String, Vec<String>)> = results
         .datasets()
         .into_iter()
         .map(|d| {
-            let statements = dataset_findings(&results, &d);
+            let mut statements = dataset_findings(&results, &d);
+            statements.extend(crate::prediction_census::dataset_sentences(&results, &d));
             (d, statements)
         })
         .collect();
+    let study_points = crate::studies::load_points(results_dir)?;
+    let (beyond_the_paper, study_figures) = crate::studies::studies_section(&study_points)?;
+    for figure in &study_figures {
+        figure_files.extend(write_figure(&figure_dir, figure)?);
+    }
     let page = ReportPage {
+        beyond_the_paper: &beyond_the_paper,
         profile,
         results: &results,
         tables: &tables,
@@ -92,4 +95,13 @@ pub fn write_report(
         figures: figure_files,
         html,
     })
+}
+
+/// Writes `figure` as `<dir>/<name>.svg` and `.png`; their paths.
+fn write_figure(dir: &Path, figure: &Figure) -> Result<[PathBuf; 2], ReportError> {
+    let svg = dir.join(format!("{}.svg", figure.name));
+    write_atomic(&svg, figure.svg.as_bytes())?;
+    let png = dir.join(format!("{}.png", figure.name));
+    write_atomic(&png, &figure.png)?;
+    Ok([svg, png])
 }

@@ -96,7 +96,7 @@ pub fn run_dir(results_dir: &Path, summary: &RunSummary) -> PathBuf {
     }
 }
 
-fn load_run(results_dir: &Path, summary: RunSummary) -> Result<RunResult, ReportError> {
+pub(crate) fn load_run(results_dir: &Path, summary: RunSummary) -> Result<RunResult, ReportError> {
     let run = RunLayout::new(run_dir(results_dir, &summary));
     let stats_path = run.layer_stats();
     let layer_stats = if stats_path.is_file() {
@@ -123,7 +123,10 @@ fn load_run(results_dir: &Path, summary: RunSummary) -> Result<RunResult, Report
     })
 }
 
-fn read_json<T: DeserializeOwned>(path: &Path, what: &'static str) -> Result<T, ReportError> {
+pub(crate) fn read_json<T: DeserializeOwned>(
+    path: &Path,
+    what: &'static str,
+) -> Result<T, ReportError> {
     let text = fs::read_to_string(path).map_err(ReportError::io(path))?;
     serde_json::from_str(&text).map_err(|source| ReportError::Json {
         path: path.to_path_buf(),

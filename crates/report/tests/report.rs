@@ -293,6 +293,7 @@ fn toy_results_without_full_analysis_still_report() {
         paper_train_acc: None,
         paper_test_acc: None,
         run_dir: Some(format!("runs/mnist/{model}-s1")),
+        predictions: None,
     };
     let runs = [
         summary("resnet-20", RunState::Finished, None),

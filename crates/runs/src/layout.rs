@@ -95,6 +95,11 @@ impl ResultsLayout {
         self.root.join("studies").join("onset")
     }
 
+    /// The runs of the studies beyond the paper (`StudyRun`s).
+    pub fn studies(&self) -> PathBuf {
+        self.root.join("studies.json")
+    }
+
     /// One `RunSummary` per planned run.
     pub fn summary(&self) -> PathBuf {
         self.root.join("summary.json")

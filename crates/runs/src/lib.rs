@@ -6,8 +6,10 @@ mod json;
 mod layout;
 mod metrics;
 pub mod paper_reference;
+pub mod prediction_census;
 mod profile;
 pub mod schema;
+pub mod study_record;
 
 pub use deepskip_atomic_write::{is_temp_name, temp_path, write_with, AtomicWriteError};
 pub use error::RunsError;

@@ -107,6 +107,10 @@ pub struct RunSummary {
     pub paper_test_acc: Option<f64>,
     /// The run directory, relative to the results directory.
     pub run_dir: Option<String>,
+    /// What the trained model predicts on the full test split (absent in older summaries, and
+    /// for runs not evaluated so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predictions: Option<crate::prediction_census::PredictionCensus>,
 }
 
 /// `<run>/reproduce.json`, written by the reproduction after training (the train crate refuses

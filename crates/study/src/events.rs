@@ -59,6 +59,16 @@ pub enum RunStep {
     Interrupted { seconds: f64 },
     /// Not analysed: Table IV reports ImageNet accuracy only.
     NotAnalysable,
+    /// Evaluated on the full test split: accuracy and the class predicted most often, with its
+    /// share of the test images (a constant predictor has a share near 1).
+    FullTestEvaluated {
+        test_images: u64,
+        accuracy: f64,
+        majority_class: usize,
+        share: f64,
+    },
+    /// A diverged run that could not be evaluated on the full test split (still a result).
+    DivergedNotEvaluated { error: String },
     /// The analysis starts.
     Analysing,
     /// The analysis wrote its files; `warnings` says what it could not measure.

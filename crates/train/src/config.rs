@@ -2,7 +2,7 @@
 
 use crate::lr_schedule::{LrSchedule, Warmup};
 use crate::TrainError;
-use deepskip_models::{BnStats, Precision};
+use deepskip_models::{BnStats, Init, Precision};
 use serde::{Deserialize, Serialize};
 
 /// The tch crate this build links (pinned in the workspace Cargo.toml).
@@ -54,6 +54,9 @@ pub struct TrainConfig {
     /// How BN computes its batch statistics (the network's precision when absent).
     #[serde(default, skip_serializing_if = "is_default")]
     pub bn_stats: BnStats,
+    /// Initialisation of the main-path convolutions (He when absent).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub init: Init,
     /// Versions of what produced the run; not compared on resume.
     #[serde(default)]
     pub versions: RecordedVersions,
@@ -85,6 +88,7 @@ impl Default for TrainConfig {
             resolved_spec: None,
             precision: Precision::default(),
             bn_stats: BnStats::default(),
+            init: Init::default(),
             versions: RecordedVersions::default(),
         }
     }

@@ -40,6 +40,7 @@ pub use lr_schedule::{LrSchedule, Warmup, WarmupCoverage};
 pub use metrics::MetricsLog;
 pub use observer::{ObserverError, StepObserver};
 pub use optimizer::{Sgd, SgdOptions};
+pub use progress::ProgressGroup;
 pub use run_dir::RunDir;
 pub use seeding::{seeded_network, with_torch_seed};
 pub use step_outcome::StepOutcome;

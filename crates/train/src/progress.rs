@@ -1,8 +1,27 @@
 //! Progress display: an indicatif bar per epoch on a terminal, one log line per epoch otherwise.
 
 use deepskip_runs::schema::EpochMetrics;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
+
+/// Several runs training at once in one process: their bars share the terminal, one line per
+/// run, each prefixed with its run's label, and the epoch lines print above them.
+#[derive(Debug, Clone)]
+pub struct ProgressGroup {
+    pub bars: MultiProgress,
+    /// What names the run on its bar and epoch lines, e.g. `[2/6] mnist resnet-164 seed 0`.
+    pub label: String,
+}
+
+impl ProgressGroup {
+    /// The group of the run `label`, drawing with the other runs of `bars`.
+    pub fn new(bars: &MultiProgress, label: impl Into<String>) -> Self {
+        Self {
+            bars: bars.clone(),
+            label: label.into(),
+        }
+    }
+}
 
 /// Steps between two refreshes of the bar's running numbers.
 const REFRESH_EVERY: u64 = 10;
@@ -13,6 +32,7 @@ pub(crate) struct EpochProgress {
     bar: Option<ProgressBar>,
     enabled: bool,
     epochs: usize,
+    group: Option<ProgressGroup>,
 }
 
 impl EpochProgress {
@@ -24,16 +44,23 @@ impl EpochProgress {
         epochs: usize,
         steps: usize,
         done: usize,
+        group: Option<&ProgressGroup>,
     ) -> Self {
         let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
-            let bar = ProgressBar::new(steps as u64);
+            let bar = match group {
+                Some(g) => g.bars.add(ProgressBar::new(steps as u64)),
+                None => ProgressBar::new(steps as u64),
+            };
             let style = ProgressStyle::with_template(
                 "epoch {prefix} [{bar:30}] {pos}/{len} steps {msg} ETA {eta}",
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> ");
             bar.set_style(style);
-            bar.set_prefix(format!("{epoch}/{epochs}"));
+            bar.set_prefix(match group {
+                Some(g) => format!("{} {epoch}/{epochs}", g.label),
+                None => format!("{epoch}/{epochs}"),
+            });
             bar.set_position(done as u64);
             bar
         });
@@ -41,6 +68,7 @@ impl EpochProgress {
             bar,
             enabled,
             epochs,
+            group: group.cloned(),
         }
     }
 
@@ -73,8 +101,21 @@ impl EpochProgress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
-        if self.enabled {
-            eprintln!("{}", summary_line(m, self.epochs));
+        if !self.enabled {
+            return;
+        }
+        let line = summary_line(m, self.epochs);
+        match &self.group {
+            // Still starting with `epoch `, as a single run's line does; printed through the
+            // group on a terminal so that the other runs' bars stay intact (a hidden group, off a
+            // terminal, prints nothing itself).
+            Some(g) => {
+                let line = format!("{line} ({})", g.label);
+                if g.bars.is_hidden() || g.bars.println(&line).is_err() {
+                    eprintln!("{line}");
+                }
+            }
+            None => eprintln!("{line}"),
         }
     }
 

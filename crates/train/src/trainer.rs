@@ -8,7 +8,7 @@ use crate::checkpoint::{self, EpochTally, Position};
 use crate::device::parse_device;
 use crate::interrupt::Interrupt;
 use crate::optimizer::{Sgd, SgdOptions};
-use crate::progress::EpochProgress;
+use crate::progress::{EpochProgress, ProgressGroup};
 use crate::seeding::seeded_network;
 use crate::{
     MetricsLog, RecordedVersions, RunDir, StepObserver, StepOutcome, TrainConfig, TrainError,
@@ -34,6 +34,8 @@ pub struct RunOptions {
     pub interrupt: Option<Arc<AtomicBool>>,
     /// Show a progress bar (terminal) or one line per epoch (otherwise) on stderr.
     pub progress: bool,
+    /// Set when several runs train at once: this run's bar joins theirs.
+    pub progress_group: Option<ProgressGroup>,
 }
 
 /// How a run ended.
@@ -120,6 +122,7 @@ pub fn train_observed(
         position: Position::default(),
         interrupt: Interrupt::new(options.interrupt.clone()),
         progress: options.progress,
+        progress_group: options.progress_group.clone(),
         scaler: amp.then(LossScaler::new),
         overflow_reported: std::cell::Cell::new(false),
         observer,
@@ -144,7 +147,8 @@ pub fn resolve_spec(
 ) -> Result<ModelSpec, TrainError> {
     Ok(ModelSpec::from_str(&config.model)?
         .with_width_multiplier(config.width_multiplier)?
-        .with_input(channels, classes)?)
+        .with_input(channels, classes)?
+        .with_init(config.init))
 }
 
 /// Why `--amp` trains in f32: CPU autocast is not used, and libtorch's CUDA autocast computes
@@ -192,6 +196,7 @@ struct Trainer<'a> {
     position: Position,
     interrupt: Interrupt,
     progress: bool,
+    progress_group: Option<ProgressGroup>,
     /// Loss scaling, with `--amp` on CUDA only (and never for plain networks: see
     /// [`amp_declined`]); its presence is what turns autocast on.
     scaler: Option<LossScaler>,
@@ -376,7 +381,14 @@ impl Trainer<'_> {
             EpochTally::default()
         };
         let mut sums = RunningSums::start(&tally, self.device);
-        let progress = EpochProgress::start(self.progress, epoch, config.epochs, steps, skip);
+        let progress = EpochProgress::start(
+            self.progress,
+            epoch,
+            config.epochs,
+            steps,
+            skip,
+            self.progress_group.as_ref(),
+        );
         let started = Instant::now();
         let prior_seconds = tally.seconds;
         let mut lr = self.lr_at(self.position.step);

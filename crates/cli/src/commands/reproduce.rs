@@ -45,9 +45,11 @@ pub struct ReproduceArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
 
-    /// Runs in parallel, one per GPU (cuda:0..N-1); on a CPU always 1.
-    #[arg(long, default_value_t = 1)]
-    pub jobs: usize,
+    /// Runs in parallel: one per GPU (cuda:0..N-1, default 1); on the CPU (quick and toy
+    /// profiles) that many single-threaded runs at once [default: one per core, memory
+    /// permitting]. The runs' numbers do not depend on it.
+    #[arg(long)]
+    pub jobs: Option<usize>,
 
     /// ImageNet-2012 directory (train/ and val/ class folders) for Table IV; without it the
     /// table says why it was not run.
@@ -97,6 +99,11 @@ pub struct ReproduceArgs {
     /// Views of the hidden representations: flattened, or modes (also the HOSVD view).
     #[arg(long, value_enum, default_value = "flattened")]
     pub view: deepskip_study::analysis::RepresentationView,
+    /// Studies beyond the paper to add, comma-separated: depth (PlainNet/ResNet at depths 8 to
+    /// 164, ResNeXt at 11 to 164, on MNIST), init (PlainNet with delta-orthogonal init next to
+    /// He, every data set) or all. Resumable like the rest; in the report's "Beyond the paper".
+    #[arg(long = "study", value_enum, value_delimiter = ',')]
+    pub studies: Vec<deepskip_study::reproduction::studies::StudyChoice>,
 }
 
 impl ReproduceArgs {
@@ -150,6 +157,7 @@ impl ReproduceArgs {
             tolerance: self.tolerance,
             view: self.view,
             interrupt: crate::interrupt::interrupt_flag(),
+            studies: deepskip_study::reproduction::studies::StudySelection::of(&self.studies),
         }
     }
 }

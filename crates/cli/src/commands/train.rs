@@ -100,6 +100,11 @@ pub struct TrainArgs {
     /// for mean, variance and normalisation, the output cast back).
     #[arg(long, default_value_t = BnStats::Native)]
     pub bn_stats: BnStats,
+
+    /// Initialisation of the convolutions: he (the paper's) or delta-orthogonal (Xiao et al.
+    /// 2018: zero kernels with an orthogonal centre tap).
+    #[arg(long, default_value_t = deepskip_models::Init::He)]
+    pub init: deepskip_models::Init,
     /// Continue the run in --out from its last checkpoint (same options required).
     #[arg(long)]
     pub resume: bool,
@@ -175,6 +180,7 @@ impl TrainArgs {
             checkpoint_every: self.checkpoint_every,
             precision: self.precision,
             bn_stats: self.bn_stats,
+            init: self.init,
             ..TrainConfig::default()
         }
     }
@@ -203,6 +209,7 @@ impl TrainArgs {
             resume: self.resume,
             interrupt: Some(crate::interrupt::interrupt_flag()),
             progress: true,
+            progress_group: None,
         };
         let outcome = match self.imagenet_root() {
             Some(root) => {

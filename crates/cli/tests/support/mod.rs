@@ -4,9 +4,12 @@
 // Each test binary compiles this module and uses only some of the writers.
 #![allow(dead_code)]
 
+use deepskip_runs::schema::EpochMetrics;
 use image::{ImageFormat, RgbImage};
 use std::fs;
-use std::path::Path;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 const CLASSES: usize = 10;
 const SIDE: usize = 28;
@@ -69,4 +72,68 @@ pub fn write_jpeg(path: &Path, width: u32, height: u32, class: u32) {
     picture
         .save_with_format(path, ImageFormat::Jpeg)
         .expect("write JPEG");
+}
+
+/// A command (a `deepskip reproduce`) stopped with SIGINT once `deepskip` printed its first epoch line, with
+/// the process's exit code and everything it printed.
+pub struct Stopped {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run_until_first_epoch_then_interrupt(mut command: Command) -> Stopped {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the deepskip binary starts");
+    let mut stdout_pipe = child.stdout.take().expect("stdout piped");
+    let stdout = std::thread::spawn(move || {
+        let mut text = String::new();
+        stdout_pipe.read_to_string(&mut text).map(|_| text)
+    });
+    let mut stderr = String::new();
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr piped"));
+    let mut signalled = false;
+    let mut line = String::new();
+    while lines.read_line(&mut line).expect("read stderr") > 0 {
+        // A completed epoch prints `epoch 1/2 step 5: ...`; signal at the first one.
+        if !signalled && line.starts_with("epoch ") {
+            let sent = Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .expect("kill runs");
+            assert!(sent.success(), "SIGINT sent");
+            signalled = true;
+        }
+        stderr.push_str(&line);
+        line.clear();
+    }
+    let status = child.wait().expect("deepskip exits");
+    assert!(signalled, "no epoch line in:\n{stderr}");
+    Stopped {
+        code: status.code(),
+        stdout: stdout.join().unwrap().expect("read stdout"),
+        stderr,
+    }
+}
+
+/// Every run directory of the IDX data set under `out`, by name.
+pub fn idx_run_dirs(out: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = fs::read_dir(out.join("runs/idx-digits"))
+        .map(|entries| entries.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    dirs.sort();
+    dirs
+}
+
+/// What an epoch measured, without its timings.
+pub fn measured(m: &EpochMetrics) -> (usize, u64, [f64; 5], u64) {
+    (
+        m.epoch,
+        m.step,
+        [m.train_loss, m.train_acc, m.test_loss, m.test_acc, m.lr],
+        m.skipped_steps,
+    )
 }

@@ -2,6 +2,7 @@
 
 mod condition;
 mod effective_rank;
+mod depth_sweep;
 mod font;
 mod histograms;
 mod legend;
@@ -18,6 +19,7 @@ mod training;
 pub use condition::INFINITY_LABEL;
 pub(crate) use onset::onset_figures;
 pub(crate) use palette::short_number;
+pub(crate) use depth_sweep::depth_sweep;
 pub use render::{Figure, FigureKind};
 pub use run_figures::run_figures;
 

@@ -37,6 +37,8 @@ pub enum FigureKind {
     SpectrumHeatMap,
     /// The studies beyond the paper (the report's "Beyond the paper" section).
     BeyondPaper,
+    /// Accuracy and onset of singularity against depth (beyond the paper).
+    DepthSweep,
 }
 
 /// A rendered figure.

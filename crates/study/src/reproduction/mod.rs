@@ -5,6 +5,7 @@ pub mod data_cache;
 pub mod device;
 pub mod imagenet;
 pub mod onset;
+pub mod parallel_runs;
 pub mod plan;
 pub mod profile;
 pub mod run_data;
@@ -13,7 +14,9 @@ pub mod runner;
 pub mod scope;
 pub mod slurm;
 pub mod steps;
+pub mod studies;
 pub mod summary;
+pub mod test_evaluation;
 pub mod train_config;
 
 use crate::{StudyEvent, StudyObserver};
@@ -35,7 +38,9 @@ pub struct ReproductionOptions {
     pub device: DeviceChoice,
     pub seeds: u64,
     pub out: PathBuf,
-    pub jobs: usize,
+    /// Runs at once: GPUs used (default 1), or single-threaded CPU runs of the reduced
+    /// profiles (default: one per core, memory permitting).
+    pub jobs: Option<usize>,
     pub imagenet: Option<PathBuf>,
     pub data_dir: Option<PathBuf>,
     pub force: bool,
@@ -51,6 +56,8 @@ pub struct ReproductionOptions {
     pub view: crate::analysis::RepresentationView,
     /// Set (e.g. by Ctrl-C) to make the running step checkpoint and stop, and the rest wait.
     pub interrupt: Arc<AtomicBool>,
+    /// The studies beyond the paper to add (`--study`).
+    pub studies: studies::StudySelection,
 }
 
 /// The runs of a reproduction and how the outputs describe its profile.
@@ -119,10 +126,13 @@ pub fn reproduce(
             devices: vec![tch::Device::Cpu],
         }
     } else {
-        let pool = DevicePool::resolve(options.device, options.jobs)?;
+        let pool = DevicePool::resolve(options.device, options.jobs.unwrap_or(1))?;
         check_profile_fits_device(&options, &pool, events)?;
-        limit_cpu_threads(options.profile, &pool);
-        pool
+        if limit_cpu_threads(options.profile, &pool) {
+            side_by_side_on_cpu(pool, options.jobs)
+        } else {
+            pool
+        }
     };
     events.on_event(StudyEvent::Planned {
         profile: plan.description.one_line(),
@@ -186,9 +196,24 @@ fn check_profile_fits_device(
 /// libtorch's intra-op threads cost more than they give (measured: one thread trains
 /// ResNet-164 x0.25 several times faster than two on a busy 2-core machine). `OMP_NUM_THREADS`,
 /// when set, is left to decide.
-fn limit_cpu_threads(profile: Profile, pool: &DevicePool) {
-    if pool.is_cpu_only() && !profile.is_for_gpu() && std::env::var_os("OMP_NUM_THREADS").is_none()
-    {
+fn limit_cpu_threads(profile: Profile, pool: &DevicePool) -> bool {
+    let single_threaded = pool.is_cpu_only()
+        && !profile.is_for_gpu()
+        && std::env::var_os("OMP_NUM_THREADS").is_none();
+    if single_threaded {
         tch::set_num_threads(1);
+    }
+    single_threaded
+}
+
+/// Single-threaded CPU runs side by side: one worker per core (or `--jobs`), memory permitting.
+fn side_by_side_on_cpu(pool: DevicePool, jobs: Option<usize>) -> DevicePool {
+    let workers = parallel_runs::cpu_workers(
+        jobs,
+        parallel_runs::available_cores(),
+        parallel_runs::available_memory(),
+    );
+    DevicePool {
+        devices: vec![pool.devices[0]; workers],
     }
 }

@@ -3,6 +3,7 @@
 
 use super::profile::{DatasetKind, Profile, RunRecipe};
 use deepskip_data::DatasetName;
+use deepskip_models::Init;
 use md5::{Digest, Md5};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -20,16 +21,35 @@ pub struct PlannedRun {
     pub seed: u64,
     pub profile: Profile,
     pub recipe: RunRecipe,
+    /// Initialisation of the convolutions; absent from the hash while He, so the runs made
+    /// before it existed keep their identity.
+    #[serde(skip_serializing_if = "is_he")]
+    pub init: Init,
+}
+
+fn is_he(init: &Init) -> bool {
+    *init == Init::He
 }
 
 impl PlannedRun {
     /// The run directory relative to the results directory: `runs/<dataset>/<model>-s<seed>`.
     pub fn rel_dir(&self) -> PathBuf {
-        deepskip_runs::ResultsLayout::run_rel_dir(
-            &dataset_dir_name(&self.dataset),
-            &self.model,
-            self.seed,
-        )
+        PathBuf::from("runs")
+            .join(dataset_dir_name(&self.dataset))
+            .join(format!(
+                "{}{}-s{}",
+                self.model,
+                self.init_suffix(),
+                self.seed
+            ))
+    }
+
+    /// `-delta-orthogonal` for a run not initialised as the paper does, empty otherwise.
+    fn init_suffix(&self) -> String {
+        match self.init {
+            Init::He => String::new(),
+            other => format!("-{other}"),
+        }
     }
 
     /// A digest of everything that determines the run's result (not the device: a run may be
@@ -41,7 +61,13 @@ impl PlannedRun {
 
     /// A short label for progress lines: `cifar10 resnet-164 seed 0`.
     pub fn label(&self) -> String {
-        format!("{} {} seed {}", self.dataset, self.model, self.seed)
+        format!(
+            "{} {}{} seed {}",
+            self.dataset,
+            self.model,
+            self.init_suffix(),
+            self.seed
+        )
     }
 }
 
@@ -110,6 +136,7 @@ pub fn plan_runs(
                     seed,
                     profile,
                     recipe: recipe.clone(),
+                    init: Init::He,
                 });
             }
         }

@@ -125,7 +125,8 @@ impl RunRecipe {
         }
         if self.test_subset != paper.test_subset {
             out.push(format!(
-                "testing on a subset of {} images per class",
+                "per-epoch test curve on a subset of {} images per class (the final test \
+                 accuracy on the full test split)",
                 self.test_subset.map_or("all".into(), |n| n.to_string())
             ));
         }

@@ -7,7 +7,9 @@ use super::plan::PlannedRun;
 use super::run_data::RunData;
 use super::run_record::{decide, move_aside, read_status, write_record, RunAction, RunRecord};
 use super::summary::{exit_status, render_summary, summarize, write_summary, RunOutcome};
-use super::{imagenet, onset, slurm, steps, ReproductionOptions, RunScope};
+use super::{
+    imagenet, onset, slurm, steps, studies, test_evaluation, ReproductionOptions, RunScope,
+};
 use crate::{Accuracy, RunStep, StudyEvent, StudyObserver};
 use deepskip_data::DatasetName;
 use deepskip_models::{BnStats, Precision};
@@ -55,13 +57,28 @@ pub fn run_reproduction(
     })?;
     let datasets = datasets_in_scope(options, runs);
     let data = DataCache::obtain(&datasets, options.data_dir.clone(), options.profile, events);
+    // The studies' runs train side by side with the paper's; the paper's come first.
+    let study_plan = match options.scope {
+        RunScope::All => studies::plan_studies(
+            options.studies,
+            options.profile,
+            &options.datasets,
+            options.seeds,
+        ),
+        RunScope::One(_) | RunScope::ReportOnly => Vec::new(),
+    };
+    let all_runs: Vec<PlannedRun> = runs
+        .iter()
+        .cloned()
+        .chain(studies::extra_runs(runs, &study_plan))
+        .collect();
     let ctx = RunContext {
         results_dir: &options.out,
         force: options.force,
         data: &data,
         imagenet: options.imagenet.as_deref(),
         interrupt: Arc::clone(&options.interrupt),
-        total: runs.len(),
+        total: all_runs.len(),
         scope: options.scope,
         precision: options.precision,
         bn_stats: options.bn_stats,
@@ -76,7 +93,7 @@ pub fn run_reproduction(
             description: description.clone(),
         });
     }
-    let outcomes = run_on_pool(&ctx, pool, runs);
+    let outcomes = run_on_pool(&ctx, pool, &all_runs);
     let onset = onset::for_reproduction(
         options,
         runs,
@@ -90,15 +107,28 @@ pub fn run_reproduction(
         },
     );
 
-    let mut summaries: Vec<RunSummary> = runs
+    let every_summary: Vec<RunSummary> = all_runs
         .iter()
         .zip(&outcomes)
         .map(|(run, outcome)| summarize(run, outcome, data.param_count(run), &options.out))
         .collect();
+    let mut summaries = every_summary[..runs.len()].to_vec();
     summaries.extend(imagenet::table_iv_rows(options));
     write_summary(&options.out, &summaries)?;
+    let study_records = studies::study_records(&study_plan, &all_runs, &every_summary);
+    if !study_records.is_empty() {
+        deepskip_runs::write_json_atomic(
+            &deepskip_runs::ResultsLayout::new(&options.out).studies(),
+            &study_records,
+        )?;
+    }
+    let shown: Vec<RunSummary> = summaries
+        .iter()
+        .chain(&every_summary[runs.len()..])
+        .cloned()
+        .collect();
     events.on_event(StudyEvent::Summary {
-        text: render_summary(&summaries, &description.one_line()),
+        text: render_summary(&shown, &description.one_line()),
     });
     let mut status = exit_status(&outcomes);
     if onset.failed > 0 {
@@ -150,7 +180,7 @@ fn run_one(
             runs.len()
         )
     })?;
-    let outcome = execute(ctx, index, run, pool.devices[0]);
+    let outcome = execute(ctx, index, run, pool.devices[0], None);
     slurm::outcome::record(ctx.results_dir, run, &outcome)?;
     Ok(exit_status(std::slice::from_ref(&outcome)))
 }
@@ -160,12 +190,15 @@ fn run_one(
 fn run_on_pool(ctx: &RunContext<'_>, pool: &DevicePool, runs: &[PlannedRun]) -> Vec<RunOutcome> {
     let queue: Mutex<VecDeque<usize>> = Mutex::new((0..runs.len()).collect());
     let outcomes: Mutex<Vec<Option<RunOutcome>>> = Mutex::new(vec![None; runs.len()]);
+    // Several runs at once share the terminal: one training bar line each (the trainer draws
+    // them), with the events' lines printed above.
+    let bars = (pool.devices.len() > 1).then(indicatif::MultiProgress::new);
     std::thread::scope(|scope| {
         for &device in &pool.devices {
-            let (queue, outcomes) = (&queue, &outcomes);
+            let (queue, outcomes, bars) = (&queue, &outcomes, bars.as_ref());
             scope.spawn(move || {
                 while let Some(index) = next_run(queue) {
-                    let outcome = execute(ctx, index, &runs[index], device);
+                    let outcome = execute(ctx, index, &runs[index], device, bars);
                     if let Ok(mut all) = outcomes.lock() {
                         all[index] = Some(outcome);
                     }
@@ -198,14 +231,20 @@ fn execute(
     index: usize,
     run: &PlannedRun,
     device: tch::Device,
+    bars: Option<&indicatif::MultiProgress>,
 ) -> RunOutcome {
     let name = device_name(device);
     let tag = format!("[{}/{}] {}", index + 1, ctx.total, run.label());
     let say = |step: RunStep| {
-        ctx.events.on_event(StudyEvent::Run {
+        let event = StudyEvent::Run {
             tag: tag.clone(),
             step,
-        })
+        };
+        // Above the bars when several runs draw theirs (a line would be drawn over).
+        match bars {
+            Some(bars) => bars.suspend(|| ctx.events.on_event(event)),
+            None => ctx.events.on_event(event),
+        }
     };
     let data = match RunData::lookup(ctx.data, ctx.imagenet, &run.dataset) {
         Ok(data) => data,
@@ -247,6 +286,7 @@ fn execute(
         let resume = match &action {
             RunAction::Done => {
                 let state = read_status(&run_dir).map_or(RunState::Finished, |s| s.state);
+                evaluate_full_test(&run_dir, &data, device, state, &say)?;
                 say(RunStep::AlreadyDone {
                     state,
                     accuracy: last_accuracy(&run_dir),
@@ -280,6 +320,7 @@ fn execute(
                     device: name.clone(),
                 });
                 let source = data.source(&config)?;
+                let group = bars.map(|b| deepskip_train::ProgressGroup::new(b, tag.clone()));
                 let state = steps::train(
                     &config,
                     &run_dir,
@@ -287,6 +328,7 @@ fn execute(
                     resume,
                     &ctx.interrupt,
                     &say,
+                    group,
                 )?;
                 write_record(&run_dir, &record)?;
                 state
@@ -301,6 +343,8 @@ fn execute(
                 device: name.clone(),
             });
         }
+        // The census first: one forward pass over the test split, against the analysis's many.
+        evaluate_full_test(&run_dir, &data, device, state, &say)?;
         say(RunStep::Analysing);
         match data
             .analysis_samples(run.recipe.analysis_samples, &config)
@@ -346,6 +390,42 @@ fn execute(
                 device: name,
             }
         }
+    }
+}
+
+/// The run's census on the full test split, unless it has one (or cannot have one: ImageNet,
+/// streamed from folders, or a diverged run without a checkpoint).
+fn evaluate_full_test(
+    run_dir: &Path,
+    data: &RunData<'_>,
+    device: tch::Device,
+    state: RunState,
+    say: &dyn Fn(RunStep),
+) -> anyhow::Result<()> {
+    let RunData::Images(dataset) = *data else {
+        return Ok(());
+    };
+    if test_evaluation::read(run_dir).is_some() {
+        return Ok(());
+    }
+    match test_evaluation::evaluate(run_dir, dataset, device) {
+        Ok(census) => {
+            let (majority_class, share) = census.majority_prediction();
+            say(RunStep::FullTestEvaluated {
+                test_images: census.test_images,
+                accuracy: census.accuracy(),
+                majority_class,
+                share,
+            });
+            Ok(())
+        }
+        Err(e) if state == RunState::Diverged => {
+            say(RunStep::DivergedNotEvaluated {
+                error: format!("{e:#}"),
+            });
+            Ok(())
+        }
+        Err(e) => Err(e),
     }
 }
 

@@ -21,11 +21,13 @@ pub fn train(
     resume: bool,
     interrupt: &Arc<AtomicBool>,
     note: &dyn Fn(RunStep),
+    progress_group: Option<deepskip_train::ProgressGroup>,
 ) -> anyhow::Result<RunState> {
     let options = RunOptions {
         resume,
         interrupt: Some(interrupt.clone()),
         progress: true,
+        progress_group,
     };
     let outcome = deepskip_train::train_from(config, source, run_dir, &options)?;
     if let Some(reason) = &outcome.status.reason {

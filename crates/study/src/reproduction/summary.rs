@@ -63,13 +63,19 @@ pub fn summarize(
         ),
     };
     let paper = paper_cell(&run.dataset.to_string(), &run.model);
+    let predictions = super::test_evaluation::read(&results_dir.join(&rel_dir));
     RunSummary {
         dataset: run.dataset.to_string(),
         model: run.model.clone(),
         depth: model_depth(&run.model),
         params,
         train_acc: last.map(|m| m.train_acc),
-        test_acc: last.map(|m| m.test_acc),
+        // The full test split's accuracy when the run was evaluated on it (quick and toy test
+        // their epochs on a subset).
+        test_acc: predictions
+            .as_ref()
+            .map(|p| p.accuracy())
+            .or(last.map(|m| m.test_acc)),
         state,
         reason,
         epochs: last.map_or(0, |m| m.epoch),
@@ -80,6 +86,7 @@ pub fn summarize(
         paper_train_acc: paper.map(|c| c.train_acc),
         paper_test_acc: paper.map(|c| c.test_acc),
         run_dir: (!metrics.is_empty()).then(|| rel_dir.to_string_lossy().into_owned()),
+        predictions,
     }
 }
 

@@ -34,6 +34,7 @@ pub fn train_config(run: &PlannedRun, device: &str) -> TrainConfig {
         amp: false,
         checkpoint_every: 1,
         versions: RecordedVersions::detect(),
+        init: run.init,
         ..TrainConfig::default()
     }
 }
