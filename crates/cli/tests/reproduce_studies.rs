@@ -3,8 +3,9 @@
 //! once, resume after Ctrl-C, and land in `studies.json` and the report's "Beyond the paper"
 //! section with the depth-sweep figure.
 
+use deepskip_runs::parse_metrics;
 use deepskip_runs::prediction_census::PredictionCensus;
-use deepskip_runs::schema::{parse_metrics, EpochMetrics};
+use deepskip_runs::schema::EpochMetrics;
 use deepskip_runs::study_record::{Study, StudyRun};
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -125,6 +125,7 @@ fn norm_drift(init: Init, seed: i64) -> f64 {
             let norm = tap.output.to_kind(Kind::Double).norm().double_value(&[]);
             norms.push(norm / pixels.sqrt());
         }
+        Ok::<(), std::convert::Infallible>(())
     });
     norms
         .iter()

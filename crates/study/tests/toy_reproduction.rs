@@ -30,7 +30,7 @@ fn a_toy_reproduction_reports_its_steps_and_writes_its_results() {
         device: DeviceChoice::Cpu,
         seeds: 1,
         out: out.clone(),
-        jobs: 1,
+        jobs: Some(1),
         imagenet: None,
         data_dir: Some(tmp.path().join("no-data-here")),
         force: false,
@@ -41,6 +41,7 @@ fn a_toy_reproduction_reports_its_steps_and_writes_its_results() {
         tolerance: Tolerance::default(),
         view: RepresentationView::default(),
         interrupt: Arc::new(AtomicBool::new(false)),
+        studies: deepskip_study::reproduction::studies::StudySelection::NONE,
     };
     let log = EventLog::default();
     let done = reproduce(options.clone(), &log).unwrap();

@@ -1,8 +1,8 @@
 //! The figures of the report, one file per figure kind; each is drawn as SVG and PNG.
 
 mod condition;
-mod effective_rank;
 mod depth_sweep;
+mod effective_rank;
 mod font;
 mod histograms;
 mod legend;
@@ -17,9 +17,9 @@ mod spectrum;
 mod training;
 
 pub use condition::INFINITY_LABEL;
+pub(crate) use depth_sweep::depth_sweep;
 pub(crate) use onset::onset_figures;
 pub(crate) use palette::short_number;
-pub(crate) use depth_sweep::depth_sweep;
 pub use render::{Figure, FigureKind};
 pub use run_figures::run_figures;
 

@@ -3,9 +3,8 @@
 use crate::findings::Singularity;
 use crate::paper_reference::model_label;
 use crate::results::RunResult;
-pub use deepskip_runs::study_record::{Study, StudyRun};
 use deepskip_runs::schema::RunState;
-use serde::{Deserialize, Serialize};
+pub use deepskip_runs::study_record::{Study, StudyRun};
 
 /// What one study run measured.
 #[derive(Debug, Clone, PartialEq)]

@@ -43,6 +43,7 @@ pub fn replay(
         resume: run_dir.config_path().is_file(),
         interrupt: Some(Arc::clone(interrupt)),
         progress: true,
+        progress_group: None,
     };
     let outcome =
         deepskip_train::train_observed(config, source, &train_dir, &options, Some(&recorder))?;

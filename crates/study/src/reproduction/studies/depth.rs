@@ -22,7 +22,11 @@ fn depths(profile: Profile) -> (Vec<usize>, Vec<usize>) {
 
 /// The sweep's runs, shallow to deep, the families side by side at each depth (so that a sweep
 /// stopped early has compared them on its shallow end).
-pub fn plan(profile: Profile, datasets: &[String], seeds: u64) -> Vec<PlannedRun> {
+pub fn plan(
+    profile: Profile,
+    datasets: &[deepskip_data::DatasetName],
+    seeds: u64,
+) -> Vec<PlannedRun> {
     let Some(dataset) = study_dataset(datasets) else {
         return Vec::new();
     };
@@ -50,10 +54,17 @@ mod tests {
 
     #[test]
     fn every_depth_is_a_valid_model_and_only_the_depth_changes() {
-        let runs = plan(Profile::Quick, &["cifar10".into(), "mnist".into()], 1);
+        let runs = plan(
+            Profile::Quick,
+            &[
+                deepskip_data::DatasetName::Cifar10,
+                deepskip_data::DatasetName::Mnist,
+            ],
+            1,
+        );
         assert_eq!(runs.len(), 2 * BASIC_DEPTHS.len() + GROUPED_DEPTHS.len());
         for run in &runs {
-            assert_eq!(run.dataset, "mnist");
+            assert_eq!(run.dataset, deepskip_data::DatasetName::Mnist);
             assert!(
                 run.model.parse::<deepskip_models::ModelSpec>().is_ok(),
                 "{}",

@@ -6,7 +6,11 @@ use crate::reproduction::profile::{DatasetKind, Profile};
 use deepskip_models::Init;
 
 /// Both initialisations of PlainNet-<depth>, data set by data set, He first.
-pub fn plan(profile: Profile, datasets: &[String], seeds: u64) -> Vec<PlannedRun> {
+pub fn plan(
+    profile: Profile,
+    datasets: &[deepskip_data::DatasetName],
+    seeds: u64,
+) -> Vec<PlannedRun> {
     let model = format!("plainnet-{}", profile.recipe(DatasetKind::Mnist).depth);
     let mut out = Vec::new();
     for dataset in datasets {

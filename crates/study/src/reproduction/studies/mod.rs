@@ -11,6 +11,7 @@ pub use selection::{StudyChoice, StudySelection};
 
 use super::plan::PlannedRun;
 use super::profile::Profile;
+use deepskip_data::DatasetName;
 use deepskip_runs::schema::RunSummary;
 use deepskip_runs::study_record::{Study, StudyRun};
 
@@ -26,7 +27,7 @@ pub struct StudyPlannedRun {
 pub fn plan_studies(
     selection: StudySelection,
     profile: Profile,
-    datasets: &[String],
+    datasets: &[DatasetName],
     seeds: u64,
 ) -> Vec<StudyPlannedRun> {
     let mut out = Vec::new();
@@ -81,10 +82,10 @@ pub fn study_records(
 
 /// The data set a single-data-set study runs on: MNIST when the reproduction has it (the
 /// cheapest and the paper's clearest collapse), otherwise its first data set.
-fn study_dataset(datasets: &[String]) -> Option<String> {
+fn study_dataset(datasets: &[DatasetName]) -> Option<DatasetName> {
     datasets
         .iter()
-        .find(|d| d.eq_ignore_ascii_case("mnist"))
+        .find(|d| **d == DatasetName::Mnist)
         .or(datasets.first())
         .cloned()
 }
@@ -94,8 +95,8 @@ mod tests {
     use super::*;
     use crate::reproduction::plan::{default_models, plan_runs};
 
-    fn datasets() -> Vec<String> {
-        vec!["mnist".into(), "cifar10".into()]
+    fn datasets() -> Vec<DatasetName> {
+        vec![DatasetName::Mnist, DatasetName::Cifar10]
     }
 
     #[test]

@@ -1,7 +1,5 @@
 //! `--study`: which studies beyond the paper a reproduction adds, parsed once into a set.
 
-
-
 /// One `--study` value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
