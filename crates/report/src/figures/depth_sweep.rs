@@ -16,8 +16,9 @@ use crate::ReportError;
 struct FamilySeries {
     family: String,
     color: RGBColor,
-    /// (depth, test accuracy, onset layer; `None` = never singular).
-    points: Vec<(usize, Option<f64>, Option<usize>)>,
+    /// (depth, test accuracy, onset layer; `None` = never singular, or not analysed: then
+    /// not drawn).
+    points: Vec<(usize, Option<f64>, Option<usize>, bool)>,
 }
 
 #[derive(Debug, Clone)]
@@ -51,7 +52,9 @@ pub(crate) fn depth_sweep(
                 series.last_mut().expect("just pushed")
             }
         };
-        entry.points.push((p.depth, p.test_acc, p.onset));
+        entry
+            .points
+            .push((p.depth, p.test_acc, p.onset, p.analysed > 0));
     }
     let max_depth = sweep.iter().map(|p| p.depth).max().unwrap_or(0);
     if max_depth == 0 {
@@ -118,7 +121,7 @@ impl DepthSweepPlot {
             let points: Vec<(f64, f64)> = s
                 .points
                 .iter()
-                .filter_map(|&(d, acc, _)| Some((d as f64, 100.0 * acc?)))
+                .filter_map(|&(d, acc, _, _)| Some((d as f64, 100.0 * acc?)))
                 .collect();
             chart
                 .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
@@ -173,7 +176,7 @@ impl DepthSweepPlot {
             let onsets: Vec<(f64, f64)> = s
                 .points
                 .iter()
-                .filter_map(|&(d, _, onset)| Some((d as f64, onset? as f64)))
+                .filter_map(|&(d, _, onset, _)| Some((d as f64, onset? as f64)))
                 .collect();
             chart.draw_series(LineSeries::new(onsets.clone(), color.stroke_width(2)))?;
             chart.draw_series(
@@ -184,8 +187,8 @@ impl DepthSweepPlot {
             let nevers = s
                 .points
                 .iter()
-                .filter(|(_, _, onset)| onset.is_none())
-                .map(|&(d, _, _)| Cross::new((d as f64, never), 6, color.stroke_width(2)));
+                .filter(|(_, _, onset, analysed)| onset.is_none() && *analysed)
+                .map(|&(d, _, _, _)| Cross::new((d as f64, never), 6, color.stroke_width(2)));
             chart.draw_series(nevers)?;
         }
         Ok(())
