@@ -19,6 +19,8 @@ pub struct ReportFiles {
     pub table_csvs: Vec<PathBuf>,
     /// Every figure, SVG then PNG, under `figures/`.
     pub figures: Vec<PathBuf>,
+    /// Each analysed run's own figures, under `<run>/analysis/figures/`.
+    pub run_figures: Vec<PathBuf>,
     pub html: PathBuf,
 }
 
@@ -32,6 +34,7 @@ pub fn write_report(
     let results = Results::load(results_dir)?;
     let tables = build_tables(&results);
     let mut figure_files = Vec::new();
+    let mut run_figures = Vec::new();
 
     let tables_md = results_dir.join("tables.md");
     write_atomic(&tables_md, tables_markdown(&tables, profile).as_bytes())?;
@@ -49,7 +52,7 @@ pub fn write_report(
     for run in &results.runs {
         if let Some(rel) = &run.summary.run_dir {
             let layout = ResultsLayout::new(results_dir).run(rel);
-            figure_files.extend(write_run_figures(
+            run_figures.extend(write_run_figures(
                 &layout,
                 &run.summary.model,
                 &run.summary.dataset,
@@ -93,6 +96,7 @@ pub fn write_report(
         tables_markdown: tables_md,
         table_csvs,
         figures: figure_files,
+        run_figures,
         html,
     })
 }
