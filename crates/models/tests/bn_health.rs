@@ -92,22 +92,27 @@ fn f64_bn_statistics_keep_an_f32_network_alive() {
     assert_alive(&net.with_bn_stats(BnStats::F64), &images(Kind::Float));
 }
 
+/// An eval-mode pass with no tap consumer, watched.
+fn eval_watched(net: &Network, xs: &Tensor, watch: &BnWatch) -> Tensor {
+    let Ok(logits) = tch::no_grad(|| {
+        net.forward_watched::<std::convert::Infallible>(
+            xs,
+            false,
+            &LayerSelection::All,
+            &mut |_| Ok(()),
+            watch,
+        )
+    });
+    logits
+}
+
 #[test]
 fn eval_mode_reports_running_statistics_that_overflowed() {
     let (_vs, net) = overflowing_plainnet();
     let xs = images(Kind::Float);
     watched_pass(&net, &xs); // a train-mode pass updates the running statistics
     let watch = BnWatch::new();
-    let _logits = tch::no_grad(|| {
-        net.forward_watched(
-            &xs,
-            false,
-            &LayerSelection::All,
-            &mut |_| Ok::<(), ()>(()),
-            &watch,
-        )
-        .unwrap()
-    });
+    let _logits = eval_watched(&net, &xs, &watch);
     assert!(watch.dead_layers(net.layers().len()).contains(&2));
 }
 
@@ -116,16 +121,7 @@ fn a_healthy_network_reports_nothing_and_unwatched_passes_match_watched_ones() {
     let (_vs, net) = small_plainnet();
     let xs = images(Kind::Float);
     let watch = BnWatch::new();
-    let watched = tch::no_grad(|| {
-        net.forward_watched(
-            &xs,
-            false,
-            &LayerSelection::All,
-            &mut |_| Ok::<(), ()>(()),
-            &watch,
-        )
-        .unwrap()
-    });
+    let watched = eval_watched(&net, &xs, &watch);
     let plain = tch::no_grad(|| {
         net.forward_with_taps(&xs, false, &LayerSelection::All, &mut |_| Ok::<(), ()>(()))
             .unwrap()

@@ -84,6 +84,8 @@ impl Sides {
 /// The venv python that owns a pip-installed libtorch (`<venv>/lib/pythonX.Y/site-packages/torch`),
 /// if `libtorch` sits in one.
 pub fn venv_python(libtorch: &Path) -> Option<PathBuf> {
+    // Setup hands out the workspace's `.libtorch` link: the venv is where the link points.
+    let libtorch = std::fs::canonicalize(libtorch).unwrap_or_else(|_| libtorch.to_path_buf());
     let site_packages = libtorch.parent()?;
     if site_packages.file_name()? != "site-packages" {
         return None;
@@ -104,5 +106,16 @@ mod tests {
             Some(PathBuf::from("/c/deepskip/torch-2.11.0/venv/bin/python"))
         );
         assert_eq!(venv_python(Path::new("/opt/libtorch")), None);
+    }
+
+    #[test]
+    fn venv_python_is_found_through_the_workspace_link() {
+        let tmp = tempfile::tempdir().unwrap();
+        let torch = tmp.path().join("venv/lib/python3.11/site-packages/torch");
+        std::fs::create_dir_all(&torch).unwrap();
+        let link = tmp.path().join(".libtorch");
+        std::os::unix::fs::symlink(&torch, &link).unwrap();
+        let venv = std::fs::canonicalize(tmp.path().join("venv")).unwrap();
+        assert_eq!(venv_python(&link), Some(venv.join("bin").join("python")));
     }
 }
