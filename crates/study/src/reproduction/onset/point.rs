@@ -9,7 +9,7 @@ use super::snapshots::GradientNorms;
 use crate::analysis::{analyse_hidden, BnStatistics, ForwardPass, HiddenAnalysis};
 use deepskip_data::{ImageSet, Normalization};
 use deepskip_models::{BnStats, LayerSelection, ModelSpec, Network, Precision};
-use deepskip_runs::write_atomic as write_bytes;
+use deepskip_runs::write_atomic;
 use deepskip_spectra::condition_rows::condition_rows;
 use deepskip_spectra::onset_record::{OnsetLayer, OnsetPoint};
 use deepskip_spectra::records::LayerStatus;
@@ -70,7 +70,7 @@ pub fn analyse_point(
             hidden: hidden.spectra.clone(),
             weights: Vec::new(),
         };
-        write_bytes(&dir.spectra_file(step, name), &spectra.to_bytes()?)?;
+        write_atomic(&dir.spectra_file(step, name), &spectra.to_bytes()?)?;
         onset_layers(&hidden, inputs.samples.len())
     };
     let running = pass(BnStatistics::Running, inputs.precision, "running")?;

@@ -3,7 +3,6 @@
 
 use super::layout::StudyDir;
 use anyhow::Context;
-use deepskip_runs::write_atomic as write_bytes;
 use deepskip_train::{ObserverError, StepObserver};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -46,10 +45,7 @@ impl StepObserver for SnapshotRecorder {
             .into_iter()
             .map(|(name, norm)| VariableGradient { name, norm })
             .collect();
-        write_bytes(
-            &self.dir.gradients_file(step),
-            &serde_json::to_vec_pretty(&file)?,
-        )?;
+        deepskip_runs::write_json_atomic(&self.dir.gradients_file(step), &file)?;
         Ok(())
     }
 }

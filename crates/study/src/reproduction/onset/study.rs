@@ -14,7 +14,6 @@ use crate::reproduction::run_record::move_aside;
 use deepskip_data::Dataset;
 use deepskip_models::{BnStats, Precision};
 use deepskip_runs::schema::RunState;
-use deepskip_runs::write_atomic as write_bytes;
 use deepskip_spectra::onset_record::{OnsetRun, Pass, SingularRule};
 use deepskip_train::TrainConfig;
 use std::path::Path;
@@ -131,10 +130,7 @@ pub fn study_run(
 }
 
 fn write_study(dir: &StudyDir, study: &OnsetRun) -> anyhow::Result<()> {
-    Ok(write_bytes(
-        &dir.onset_file(),
-        &serde_json::to_vec_pretty(study)?,
-    )?)
+    Ok(deepskip_runs::write_json_atomic(&dir.onset_file(), study)?)
 }
 
 /// Analyses every planned point not yet in `study`, writing the file after each; `true` when
@@ -220,7 +216,10 @@ fn existing_study(
     force: bool,
 ) -> anyhow::Result<Option<OnsetRun>> {
     let file = dir.onset_file();
-    let on_disk = file.is_file().then(|| read_onset(&file)).transpose();
+    let on_disk = file
+        .is_file()
+        .then(|| deepskip_runs::read_json::<OnsetRun>(&file))
+        .transpose();
     let same = |s: &OnsetRun| {
         s.config_hash == fresh.config_hash
             && s.samples == fresh.samples
@@ -245,10 +244,4 @@ fn existing_study(
         }
         _ => Ok(None),
     }
-}
-/// A study file written earlier (to resume it).
-fn read_onset(path: &std::path::Path) -> anyhow::Result<OnsetRun> {
-    let bytes = std::fs::read(path)?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| anyhow::anyhow!("{}: not an onset study file ({e})", path.display()))
 }
